@@ -1,0 +1,115 @@
+// Pure text formatting for the terminal: reports, errors and sizes. Kept apart from the CLI wiring so
+// it is tested on its output text.
+
+import type { ErrorData } from '../engine/errors';
+import type { GuestFacts, ImageFileInfo } from '../engine/types';
+import type { InspectReport } from '../engine/run/inspect-image';
+import type { PrepareReport } from '../engine/run/prepare';
+
+export function bytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function describeImage(i: ImageFileInfo): string {
+  const sub = i.subformat ? ` (${i.subformat})` : '';
+  return `${i.format.toUpperCase()}${sub}, ${bytes(i.virtualSize)} virtual, ${bytes(i.fileSize)} on disk`;
+}
+
+function describeInit(g: GuestFacts | PrepareReport['guest']): string {
+  const init = 'linux' in g && g.linux ? g.linux.init : (g as PrepareReport['guest']).init;
+  const layout = 'linux' in g && g.linux ? g.linux.sysvLayout : (g as PrepareReport['guest']).sysvLayout;
+  switch (init) {
+    case 'systemd':
+      return 'systemd';
+    case 'sysvinit':
+      return `sysvinit with init.d (${layout === 'redhat' ? 'Red Hat' : 'Debian'} layout)`;
+    case 'rclocal':
+      return 'rc.local only';
+    default:
+      return 'unknown';
+  }
+}
+
+export function formatInspect(r: InspectReport): string {
+  const g = r.guest;
+  const lines = [
+    `Image:        ${r.image.path}`,
+    `Container:    ${describeImage(r.image)}`,
+    `OS:           ${g.productName || g.distro} (${g.osType}, ${g.distro} ${g.majorVersion}.${g.minorVersion}, ${g.arch})`,
+    `Hostname:     ${g.hostname || '(none)'}`,
+    `Boot system:  ${describeInit(g)}`,
+    `Free space:   ${bytes(g.freeBytes)} on ${g.freeBytesMountpoint}`,
+  ];
+  if (g.existing) {
+    const x = g.existing.record;
+    lines.push(
+      `Guestprep:    node installed ${x.installedAt} by Guestprep ${x.guestprepVersion}`,
+      `              ${x.rmUrl}, node ${x.nodeName}, source ${x.nodeSource}${x.workers ? `, ${x.workers} workers` : ''}`,
+      `              in ${x.installDir}, service ${x.serviceName} as ${x.serviceUser} (${x.init})`,
+      `              ProActive ${x.proactive.version} (${x.proactive.generation})${x.jre ? `, Java ${x.jre.version}` : ''}`,
+    );
+  } else {
+    lines.push('Guestprep:    no node installed by Guestprep');
+  }
+  lines.push(`Appliance:    ${r.launches} launch (${r.hypervisor ?? 'unknown'}), ${seconds(r.timings.totalMs)} in all`);
+  for (const n of r.notices) lines.push(`Note:         ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatPrepare(r: PrepareReport): string {
+  const out: string[] = [];
+  out.push(r.dryRun ? 'Dry run: nothing was written to the image.' : `Prepared ${r.image.path}`);
+  out.push(`  Guest:       ${r.guest.productName || r.guest.distro} ${r.guest.arch}, ${describeInit(r.guest)}, hostname ${r.guest.hostname || '(none)'}`);
+  out.push(`  ProActive:   ${r.proactive.version} (${r.proactive.generation === 'modern' ? '6.2+' : '3.x'})${r.proactive.bundledJre ? `, bundles Java ${r.proactive.bundledJre.version}` : ''}`);
+  if (r.jre) out.push(`  Java:        ${r.jre.version} ${r.jre.os} ${r.jre.arch}`);
+  out.push(`  Manager:     ${r.settings.rm.url}, node ${r.settings.nodeName}, source ${r.settings.nodeSource}${r.settings.workers ? `, ${r.settings.workers} workers` : ''}`);
+  out.push(`  Installed:   ${r.settings.installDir}, service ${r.settings.serviceName} as ${r.settings.serviceUser}`);
+  out.push(`  Space:       needs ${bytes(r.plan.requiredBytes)}, ${bytes(r.guest.freeBytes)} free on ${r.guest.freeBytesMountpoint}`);
+  if (r.verification) out.push(`  Verified:    ${r.verification.checked} checks passed`);
+  out.push('');
+  out.push('At next boot:');
+  for (const s of r.atNextBoot) out.push(`  - ${s}`);
+  if (r.warnings.length) {
+    out.push('', 'Warnings:');
+    for (const w of r.warnings) out.push(`  ! ${w}`);
+  }
+  for (const n of r.notices) out.push(`Note: ${n}`);
+  if (r.scriptPath) {
+    out.push('', `Script:      ${r.scriptPath}`);
+    for (const f of r.stagedFiles ?? []) out.push(`Staged tar:  ${f}`);
+    out.push(`Run it with: guestfish --rw --format=${r.image.format} -a ${shellWord(r.image.path)} -i -f ${shellWord(r.scriptPath)}`);
+  }
+  const t = r.timings;
+  out.push(
+    '',
+    `Time: ${seconds(t.totalMs)} (launch ${seconds(t.launchMs)}, inspect ${seconds(t.inspectMs)}, write ${seconds(t.writeMs)}, verify ${seconds(t.verifyMs)}, commit ${seconds(t.commitMs)}); appliance launches: ${r.launches}${r.hypervisor ? ` (${r.hypervisor})` : ''}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function formatError(e: ErrorData): string {
+  const lines = [`Error [${e.code}]${e.step ? ` in step ${e.step}` : ''}: ${e.message}`, `Fix: ${e.fix}`];
+  if (e.detail && e.code !== 'INTERNAL') {
+    const tail = e.detail.trim().split('\n').slice(-8);
+    lines.push('Details:', ...tail.map((l) => `  ${l}`));
+  } else if (e.detail) {
+    lines.push(e.detail);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** For copy-pasteable commands in messages: single-quote when needed. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

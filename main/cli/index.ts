@@ -1,0 +1,265 @@
+// The `guestprep` command line: a thin adapter over the engine. Parsing with commander, a progress bar
+// (cli-progress) on a terminal, JSON lines with --json, documented exit codes (exit-codes.ts).
+
+import { Command, CommanderError } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { toErrorData, ErrorData } from '../engine/errors';
+import type { RunEvent, SettingsInput } from '../engine/types';
+import { inspectImage } from '../engine/run/inspect-image';
+import { prepare } from '../engine/run/prepare';
+import { DEFAULT_INSTALL_DIR, DEFAULT_NODE_SOURCE, DEFAULT_SERVICE_NAME, DEFAULT_SERVICE_USER } from '../engine/run/defaults';
+import { GUESTPREP_VERSION } from '../engine/version';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { formatError, formatInspect, formatPrepare } from './format';
+import { runDemo } from './demo';
+import { runDoctor } from './doctor';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTty: boolean;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  isTty: !!process.stderr.isTTY,
+};
+
+/** Reports events on the terminal: a bar while writing, phase lines otherwise; JSON lines with --json. */
+export class Reporter {
+  private bar?: SingleBar;
+  private step = '';
+  constructor(
+    private readonly io: Io,
+    private readonly json: boolean,
+    private readonly verbose = false,
+  ) {}
+
+  event(e: RunEvent): void {
+    if (this.json) {
+      if (e.type !== 'log' || e.level !== 'debug' || this.verbose) this.io.out(JSON.stringify({ type: 'event', event: e }) + '\n');
+      return;
+    }
+    switch (e.type) {
+      case 'phase':
+        if (!this.bar) this.io.err(`${e.message}...\n`);
+        break;
+      case 'step':
+        if (e.status === 'running') this.step = `${e.index + 1}/${e.total} ${e.title}`;
+        if (!this.bar && this.io.isTty && e.status === 'running') {
+          this.bar = new SingleBar({ format: ' {bar} {percentage}% | {step}', hideCursor: true, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+          this.bar.start(100, 0, { step: this.step });
+        } else if (!this.io.isTty && e.status === 'running') {
+          this.io.err(`  [${this.step}]\n`);
+        }
+        this.bar?.update({ step: this.step });
+        break;
+      case 'progress':
+        this.bar?.update(Math.floor(e.percent), { step: this.step });
+        if (e.percent >= 100) this.stop();
+        break;
+      case 'log':
+        if (e.level === 'warn') this.line(`Note: ${e.message}\n`);
+        else if (this.verbose) this.line(`  ${e.message}\n`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private line(s: string): void {
+    if (this.bar) this.bar.update({ step: this.step });
+    this.io.err(s);
+  }
+
+  stop(): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.bar = undefined;
+    }
+  }
+
+  error(e: ErrorData): void {
+    this.stop();
+    if (this.json) this.io.out(JSON.stringify({ type: 'error', error: e }) + '\n');
+    else this.io.err(formatError(e));
+  }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('guestprep')
+    .description('Turn a powered-off VM disk image into a ProActive compute node, offline.')
+    .version(GUESTPREP_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('inspect')
+    .description('Show what is in a disk image: container, OS, boot system, free space, an existing node (one read-only appliance launch).')
+    .argument('<image>', 'disk image (.vdi, .vmdk, .vhd, .vhdx, .qcow2, .img/.raw)')
+    .option('--install-dir <dir>', 'install directory to measure free space for', DEFAULT_INSTALL_DIR)
+    .option('--json', 'print the report as JSON')
+    .option('-v, --verbose', 'show guestfish output')
+    .action(async (image: string, o: { installDir: string; json?: boolean; verbose?: boolean }) => {
+      const rep = new Reporter(io, !!o.json, !!o.verbose);
+      const ac = withSigint();
+      try {
+        const r = await inspectImage(image, { installDir: o.installDir, signal: ac.signal, onEvent: (e) => rep.event(e) });
+        rep.stop();
+        io.out(o.json ? JSON.stringify({ type: 'result', report: r }, null, 2) + '\n' : formatInspect(r));
+        setExit(EXIT.ok);
+      } catch (err) {
+        const e = toErrorData(err);
+        rep.error(e);
+        setExit(exitCodeFor(e.code));
+      } finally {
+        ac.dispose();
+      }
+    });
+
+  program
+    .command('prepare')
+    .description('Install a Java runtime, the ProActive node and a boot service into the image, so the VM joins the Resource Manager at next boot.')
+    .argument('<image>', 'disk image of a powered-off VM')
+    .option('--jre <archive>', 'Java runtime archive (.tar.gz, .tgz, .tar.xz, .zip); optional when the ProActive archive bundles jre/')
+    .requiredOption('--proactive <archive>', 'ProActive node distribution (6.2+ or 3.x), .zip/.tar.gz/.tar.xz')
+    .requiredOption('--rm-url <url>', 'Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099')
+    .option('--node-source <name>', 'node source on the Resource Manager', DEFAULT_NODE_SOURCE)
+    .option('--node-name <name>', "node name (default: the guest's hostname)")
+    .option('--workers <n>', 'number of workers (6.2+ only)')
+    .option('--credentials <file>', 'credentials file made by proactive-create-cred (installed mode 0600)')
+    .option('--jvm-option <opt>', 'extra JVM option (repeatable), e.g. -Xmx2g', collect, [])
+    .option('--no-ignore-unrecognized-vm-options', 'do not add -XX:+IgnoreUnrecognizedVMOptions for Java 17+ with a 6.x+ node')
+    .option('--service-user <user>', "user the node runs as ('root' only when you mean it)", DEFAULT_SERVICE_USER)
+    .option('--service-name <name>', 'boot service name', DEFAULT_SERVICE_NAME)
+    .option('--install-dir <dir>', 'install directory in the guest (under /opt or /usr/local)', DEFAULT_INSTALL_DIR)
+    .option('--dry-run', 'plan only: print the steps and write the equivalent guestfish script; change nothing')
+    .option('--script <file>', 'where --dry-run writes the guestfish script')
+    .option('--json', 'JSON lines on stdout: events, then the result or the error')
+    .option('-v, --verbose', 'show guestfish output')
+    .action(async (image: string, o: PrepareFlags) => {
+      const rep = new Reporter(io, !!o.json, !!o.verbose);
+      const ac = withSigint(() => rep.event({ type: 'log', level: 'warn', message: 'Cancelling: the image will be left as it was...' }));
+      try {
+        const settings: SettingsInput = {
+          rmUrl: o.rmUrl,
+          nodeSource: o.nodeSource,
+          nodeName: o.nodeName,
+          workers: o.workers,
+          credentialsFile: o.credentials,
+          jvmOptions: o.jvmOption,
+          ignoreUnrecognizedVmOptions: o.ignoreUnrecognizedVmOptions,
+          installDir: o.installDir,
+          serviceName: o.serviceName,
+          serviceUser: o.serviceUser,
+        };
+        const r = await prepare(
+          { image, jre: o.jre, proactive: o.proactive, settings, dryRun: !!o.dryRun, scriptPath: o.script },
+          { signal: ac.signal, onEvent: (e) => rep.event(e) },
+        );
+        rep.stop();
+        io.out(o.json ? JSON.stringify({ type: 'result', report: r }) + '\n' : formatPrepare(r));
+        setExit(EXIT.ok);
+      } catch (err) {
+        const e = toErrorData(err);
+        rep.error(e);
+        setExit(exitCodeFor(e.code));
+      } finally {
+        ac.dispose();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('Build a small sample guest and sample archives, prepare it, and print the report.')
+    .option('--dir <dir>', 'where to build the sample (default: a temporary folder, removed afterwards)')
+    .option('--json', 'JSON lines on stdout')
+    .action(async (o: { dir?: string; json?: boolean }) => {
+      const rep = new Reporter(io, !!o.json);
+      try {
+        const r = await runDemo({ dir: o.dir, onEvent: (e) => rep.event(e), log: (s) => (o.json ? undefined : io.err(s)) });
+        rep.stop();
+        io.out(o.json ? JSON.stringify({ type: 'result', report: r }) + '\n' : formatPrepare(r));
+        setExit(EXIT.ok);
+      } catch (err) {
+        const e = toErrorData(err);
+        rep.error(e);
+        setExit(exitCodeFor(e.code));
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('Check this host: libguestfs, qemu-img, KVM or TCG, the appliance cache.')
+    .option('--launch', 'also launch the appliance once to prove it works')
+    .option('--json', 'print the checks as JSON')
+    .action(async (o: { launch?: boolean; json?: boolean }) => {
+      const checks = await runDoctor({ launch: !!o.launch });
+      if (o.json) io.out(JSON.stringify(checks, null, 2) + '\n');
+      else for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}${c.ok ? '' : `\n     Fix: ${c.fix}`}\n`);
+      setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment);
+    });
+
+  return program;
+}
+
+interface PrepareFlags {
+  jre?: string;
+  proactive: string;
+  rmUrl: string;
+  nodeSource: string;
+  nodeName?: string;
+  workers?: string;
+  credentials?: string;
+  jvmOption: string[];
+  ignoreUnrecognizedVmOptions: boolean;
+  serviceUser: string;
+  serviceName: string;
+  installDir: string;
+  dryRun?: boolean;
+  script?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Ctrl-C cancels the run (the engine deletes the overlay); a second Ctrl-C is ignored while it cleans up. */
+function withSigint(onFirst?: () => void): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const handler = () => {
+    if (!ac.signal.aborted) {
+      onFirst?.();
+      ac.abort();
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}

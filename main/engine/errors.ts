@@ -1,0 +1,93 @@
+// Errors are data: every failure the user can meet carries a stable code, a message that says what
+// happened, and a fix that says what to do. The CLI prints them, the app shows them, JSON carries them.
+
+export type ErrorCode =
+  // input files and settings
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_UNREADABLE'
+  | 'IMAGE_NOT_A_DISK'
+  | 'IMAGE_FORMAT_UNSUPPORTED'
+  | 'IMAGE_DIFFERENCING_VDI'
+  | 'IMAGE_STREAM_OPTIMIZED_VMDK'
+  | 'IMAGE_HAS_BACKING_FILE'
+  | 'IMAGE_LOCKED'
+  | 'IMAGE_READ_ONLY'
+  | 'IMAGE_CHANGED_DURING_RUN'
+  | 'ARCHIVE_NOT_FOUND'
+  | 'ARCHIVE_UNREADABLE'
+  | 'ARCHIVE_FORMAT_UNSUPPORTED'
+  | 'ARCHIVE_CORRUPT'
+  | 'ARCHIVE_UNSAFE_ENTRY'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'JRE_NOT_FOUND'
+  | 'JRE_WRONG_OS'
+  | 'JRE_WRONG_ARCH'
+  | 'PROACTIVE_NOT_FOUND'
+  | 'SETTING_INVALID'
+  | 'CREDENTIALS_UNREADABLE'
+  // guest
+  | 'GUEST_NO_OS'
+  | 'GUEST_MULTI_BOOT'
+  | 'GUEST_UNSUPPORTED_OS'
+  | 'GUEST_NO_BOOT_HOOK'
+  | 'GUEST_NO_SPACE'
+  // appliance and execution
+  | 'LIBGUESTFS_MISSING'
+  | 'QEMU_IMG_MISSING'
+  | 'APPLIANCE_LAUNCH_FAILED'
+  | 'APPLIANCE_CACHE_BROKEN'
+  | 'STEP_FAILED'
+  | 'VERIFY_FAILED'
+  | 'COMMIT_FAILED'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  /** What the user should do about it. Always present: an error without a fix is a bug. */
+  fix: string;
+  /** The plan step that failed, when the failure happened while running a plan. */
+  step?: string;
+  /** Raw tool output worth showing under "details". */
+  detail?: string;
+}
+
+export class GuestprepError extends Error {
+  readonly code: ErrorCode;
+  readonly fix: string;
+  readonly step?: string;
+  readonly detail?: string;
+
+  constructor(data: ErrorData) {
+    super(data.message);
+    this.name = 'GuestprepError';
+    this.code = data.code;
+    this.fix = data.fix;
+    this.step = data.step;
+    this.detail = data.detail;
+  }
+
+  toData(): ErrorData {
+    const d: ErrorData = { code: this.code, message: this.message, fix: this.fix };
+    if (this.step !== undefined) d.step = this.step;
+    if (this.detail !== undefined) d.detail = this.detail;
+    return d;
+  }
+}
+
+export function fail(code: ErrorCode, message: string, fix: string, extra: Partial<ErrorData> = {}): never {
+  throw new GuestprepError({ code, message, fix, ...extra });
+}
+
+/** Turns anything thrown into error data; unknown exceptions become INTERNAL with the stack as detail. */
+export function toErrorData(err: unknown): ErrorData {
+  if (err instanceof GuestprepError) return err.toData();
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    code: 'INTERNAL',
+    message: e.message,
+    fix: 'This is a bug in Guestprep. Please report it with the details below.',
+    detail: e.stack,
+  };
+}

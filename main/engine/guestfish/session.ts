@@ -1,0 +1,245 @@
+// One guestfish child per run, driven through its stdin.
+//
+// Why this shape (facts checked on our machines): `guestfish --listen/--remote` exits on the first failed
+// command and hides errors; a single child fed line by line keeps order, names the failing script line,
+// and flushes each command's output. We merge stderr into stdout in the child itself (`exec ... 2>&1`) so
+// errors arrive in order with the output, and we put an `echo MARKER` after every command: the text
+// between two markers is that command's output. In non-interactive mode guestfish exits on the first
+// failing command, so a command either reaches its marker or the process ends with the error text.
+
+import { spawn, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { GuestprepError, fail } from '../errors';
+import { gfQuote } from '../quote/guestfish';
+import { classifyLaunchFailure, hypervisorEnv, Hypervisor } from './hypervisor';
+
+export interface Drive {
+  path: string;
+  /** Always given: probing is unsafe (a raw image could claim to be qcow2). */
+  format: string;
+}
+
+export interface SessionOptions {
+  drives: Drive[];
+  /** guestfish's --ro/--rw apply to the whole handle. Runs write only into overlays, so they open rw. */
+  readonly: boolean;
+  hypervisor: Hypervisor;
+  /** Every line guestfish prints, for the run log. */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra environment (tests). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CommandResult {
+  ok: boolean;
+  output: string;
+  /** The libguestfs error message, when ok is false. */
+  error?: string;
+}
+
+interface Pending {
+  marker: string;
+  lines: string[];
+  resolve: (r: CommandResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** Lines guestfish prints for a failing command: `*stdin*:12: libguestfs: error: mkdir: /x: File exists`. */
+const ERROR_LINE = /^(?:\*stdin\*:\d+: )?libguestfs: error: (.*)$/;
+
+export class GuestfishSession {
+  private child: ChildProcess;
+  private queue: Pending[] = [];
+  private partial = '';
+  private seq = 0;
+  private readonly nonce = randomBytes(6).toString('hex');
+  private exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private exitWaiters: Array<() => void> = [];
+  private tail: string[] = [];
+  private closed = false;
+
+  private constructor(private readonly opts: SessionOptions) {
+    const args: string[] = [opts.readonly ? '--ro' : '--rw'];
+    for (const d of opts.drives) args.push(`--format=${d.format}`, '-a', d.path);
+    const env = { ...process.env, ...hypervisorEnv(opts.hypervisor), ...opts.env };
+    this.child = spawn('sh', ['-c', 'exec guestfish "$@" 2>&1', 'guestfish', ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env,
+    });
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stdin!.on('error', () => {
+      /* EPIPE after the child died: reported through the exit path */
+    });
+    this.child.on('error', (err) => this.onExit(null, null, err));
+    this.child.on('exit', (code, signal) => this.onExit(code, signal));
+    if (opts.signal) {
+      if (opts.signal.aborted) this.kill();
+      else opts.signal.addEventListener('abort', () => this.kill(), { once: true });
+    }
+  }
+
+  /**
+   * Spawns guestfish and launches the appliance (`run`). Throws APPLIANCE_LAUNCH_FAILED (or a more specific
+   * code) with the libguestfs text when the launch fails; the caller decides whether to retry under TCG.
+   */
+  static async launch(opts: SessionOptions): Promise<GuestfishSession> {
+    const s = new GuestfishSession(opts);
+    const r = await s.exec(['run'], { tolerate: false }).catch((e: unknown) => {
+      s.kill();
+      throw e;
+    });
+    if (!r.ok) {
+      s.kill();
+      throw launchError(r.output);
+    }
+    return s;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /**
+   * Sends one command. With `tolerate`, the command is sent with guestfish's `-` prefix so a failure
+   * does not end the session; the result then carries ok=false and the error. Without it, a failure ends
+   * guestfish and this rejects with STEP_FAILED carrying the libguestfs message.
+   */
+  async exec(argv: string[], opts: { tolerate?: boolean } = {}): Promise<CommandResult> {
+    const line = argv.map((a, i) => (i === 0 ? a : gfQuote(a))).join(' ');
+    const r = await this.execRaw(line, opts.tolerate ?? false);
+    if (!r.ok && !opts.tolerate) {
+      throw new GuestprepError({
+        code: 'STEP_FAILED',
+        message: r.error ?? `guestfish ended while running: ${argv[0]}`,
+        fix: 'See the details; the image was not changed.',
+        detail: r.output,
+      });
+    }
+    return r;
+  }
+
+  /** Sends an already rendered command line (the executor renders plan commands itself). */
+  execRaw(line: string, tolerate: boolean): Promise<CommandResult> {
+    if (line.includes('\n')) fail('INTERNAL', 'A guestfish command line contains a newline.', 'This is a bug in Guestprep.');
+    if (this.exited || this.closed) {
+      return Promise.resolve({ ok: false, output: this.tail.join('\n'), error: this.exitReason() });
+    }
+    const marker = `__GUESTPREP_${this.nonce}_${++this.seq}__`;
+    return new Promise<CommandResult>((resolve, reject) => {
+      this.queue.push({ marker, lines: [], resolve, reject });
+      this.child.stdin!.write(`${tolerate ? '-' : ''}${line}\necho ${marker}\n`);
+    });
+  }
+
+  /** Ends the session cleanly (`quit`) and waits for guestfish to exit; kills it after a grace period. */
+  async close(graceMs = 30_000): Promise<void> {
+    if (this.exited) return;
+    this.closed = true;
+    this.child.stdin!.end('quit\n');
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.waitExit();
+    clearTimeout(timer);
+  }
+
+  /** Kills guestfish; its appliance (qemu) dies with it because guestfish owns it. */
+  kill(): void {
+    if (this.exited || this.child.pid === undefined) return;
+    this.child.kill('SIGTERM');
+    const pid = this.child.pid;
+    setTimeout(() => {
+      if (!this.exited) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }, 5000).unref();
+  }
+
+  waitExit(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((r) => this.exitWaiters.push(r));
+  }
+
+  private onData(chunk: string): void {
+    const text = this.partial + chunk;
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.onLine(line);
+  }
+
+  private onLine(line: string): void {
+    const head = this.queue[0];
+    // A command whose output lacks a final newline (`cat` of such a file) puts the marker on its last line.
+    if (head && line.endsWith(head.marker)) {
+      const before = line.slice(0, line.length - head.marker.length);
+      if (before) head.lines.push(before);
+      this.queue.shift();
+      const errLine = head.lines.map((l) => ERROR_LINE.exec(l)).find((m) => m !== null);
+      head.resolve({ ok: !errLine, output: head.lines.join('\n'), error: errLine ? errLine[1] : undefined });
+      return;
+    }
+    this.tail.push(line);
+    if (this.tail.length > 200) this.tail.shift();
+    this.opts.onLine?.(line);
+    if (head) head.lines.push(line);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, err?: Error): void {
+    if (this.exited) return;
+    if (this.partial) {
+      this.onLine(this.partial);
+      this.partial = '';
+    }
+    this.exited = { code, signal };
+    if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      for (const p of this.queue.splice(0)) {
+        p.reject(
+          new GuestprepError({
+            code: 'LIBGUESTFS_MISSING',
+            message: 'guestfish was not found.',
+            fix: 'Install libguestfs: sudo apt install libguestfs-tools (Debian/Ubuntu) or sudo dnf install guestfs-tools (Fedora).',
+          }),
+        );
+      }
+    }
+    // Whatever was waiting did not reach its marker: the command failed (guestfish exits on error).
+    for (const p of this.queue.splice(0)) {
+      const errLine = p.lines.map((l) => ERROR_LINE.exec(l)).find((m) => m !== null);
+      p.resolve({ ok: false, output: p.lines.join('\n'), error: errLine ? errLine[1] : this.exitReason() });
+    }
+    for (const w of this.exitWaiters.splice(0)) w();
+  }
+
+  private exitReason(): string {
+    if (!this.exited) return 'guestfish is still running';
+    if (this.exited.signal) return `guestfish was stopped (${this.exited.signal})`;
+    return `guestfish exited with code ${this.exited.code}`;
+  }
+}
+
+function launchError(output: string): GuestprepError {
+  const kind = classifyLaunchFailure(output);
+  if (kind === 'cache-broken') {
+    return new GuestprepError({
+      code: 'APPLIANCE_CACHE_BROKEN',
+      message: 'The libguestfs appliance cache is broken (it was probably built while packages were being installed).',
+      fix: `Delete the cache and try again: rm -rf ${applianceCacheDir()}`,
+      detail: output,
+    });
+  }
+  return new GuestprepError({
+    code: 'APPLIANCE_LAUNCH_FAILED',
+    message: 'The libguestfs appliance did not start.',
+    fix: 'Run `libguestfs-test-tool` to see why; `guestprep doctor` checks the usual causes.',
+    detail: output,
+  });
+}
+
+export function applianceCacheDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return process.env.LIBGUESTFS_CACHEDIR ? `${process.env.LIBGUESTFS_CACHEDIR}/.guestfs-${uid}` : `/var/tmp/.guestfs-${uid}`;
+}

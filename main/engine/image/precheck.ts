@@ -1,0 +1,99 @@
+// Everything about the image file that must be refused before the (slow) appliance starts, each
+// refusal with a message that says what to do instead. What the guest inside contains is
+// inspection's business, not ours.
+
+import { promises as fsp } from 'node:fs';
+import { fail } from '../errors';
+import type { ImageFileInfo } from '../types';
+import { readImageHeader } from './header';
+import { checkWritable, fsError } from './image-file';
+import { differencingFix, qemuImgInfo } from './qemu-img';
+
+const LAYER_KIND: Record<string, string> = {
+  qcow2: 'a qcow2 overlay (external snapshot or linked clone)',
+  vmdk: 'a VMware snapshot (delta) disk',
+  vpc: 'a differencing VHD',
+  vhdx: 'a differencing VHDX',
+};
+
+/**
+ * Checks the image at `file` and returns what its header says. Refuses: missing or dangling
+ * paths, non-regular files, unreadable or read-only files (and folders), non-disks, unsupported
+ * formats and variants, VirtualBox differencing disks, streamOptimized VMDKs, images with a
+ * backing file, missing VMDK extents, and images another process (a running VM) holds open.
+ */
+export async function precheckImage(file: string): Promise<ImageFileInfo> {
+  const info = await readImageHeader(file);
+  refuseVariants(info);
+  for (const extent of info.extentFiles ?? []) await checkExtent(file, extent);
+  await checkWritable(file);
+  for (const extent of info.extentFiles ?? []) await checkWritable(extent);
+  // Last, because it starts a process: the lock check, and QEMU's own opinion of the image.
+  const q = await qemuImgInfo(file, info.format);
+  if (q.backingFilename !== undefined && info.backingFile === undefined) {
+    refuseLayer({ ...info, backingFile: q.backingFilename });
+  }
+  // The size the guest will see is QEMU's (libguestfs runs QEMU), e.g. CHS rounding of VHDs.
+  return { ...info, virtualSize: q.virtualSize };
+}
+
+function refuseVariants(info: ImageFileInfo): void {
+  const file = info.path;
+  if (info.format === 'vdi' && (info.vdiParentUuid !== undefined || info.subformat === 'differencing' || info.subformat === 'undo')) {
+    fail(
+      'IMAGE_DIFFERENCING_VDI',
+      `${file} is a snapshot (differencing) disk of a VirtualBox VM` +
+        (info.vdiParentUuid !== undefined ? ` (its parent disk has UUID ${info.vdiParentUuid}).` : '.') +
+        ' It holds only the changes since the snapshot, so it cannot be prepared on its own.',
+      differencingFix(file) +
+        ' Preparing the base disk is safe only once the VM has no snapshots left (delete them in VirtualBox, which merges them), ' +
+        'because a snapshot stops matching a base disk that changed under it.',
+    );
+  }
+  if (info.format === 'vmdk' && info.subformat === 'streamOptimized') {
+    fail(
+      'IMAGE_STREAM_OPTIMIZED_VMDK',
+      `${file} is a streamOptimized VMDK (compressed, as in OVA exports): it cannot be written in place.`,
+      `Convert it to an ordinary VMDK and prepare the copy: qemu-img convert -f vmdk -O vmdk -o subformat=monolithicSparse "${file}" prepared.vmdk ` +
+        '(or import the OVA into VirtualBox, which converts its disks, and prepare the imported disk).',
+    );
+  }
+  if (info.backingFile !== undefined) refuseLayer(info);
+}
+
+function refuseLayer(info: ImageFileInfo): never {
+  const file = info.path;
+  const fmt = info.format;
+  return fail(
+    'IMAGE_HAS_BACKING_FILE',
+    `${file} is ${LAYER_KIND[info.format] ?? 'a layer'} on top of ${info.backingFile}. Guestprep would commit its changes into this top ` +
+      'layer only, while the guest\'s files are spread over both: the node would vanish as soon as the snapshot is discarded ' +
+      'or a VM boots from the base disk, and a base disk shared by several VMs is never updated.',
+    `Merge the layers into one full disk first and prepare that: qemu-img convert -f ${fmt} -O ${fmt} "${file}" merged.${info.format === 'vpc' ? 'vhd' : info.format} ` +
+      '(or delete the VM\'s snapshots in its hypervisor, or make a full clone instead of a linked one).',
+  );
+}
+
+async function checkExtent(descriptor: string, extent: string): Promise<void> {
+  let st;
+  try {
+    st = await fsp.stat(extent);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      fail(
+        'IMAGE_NOT_FOUND',
+        `${extent}, a data file (extent) of the VMDK disk ${descriptor}, does not exist.`,
+        'A VMDK descriptor and its extent files must stay together in one folder. Copy the missing file next to the descriptor, or choose a complete copy of the disk.',
+      );
+    }
+    return fsError(extent, err, 'read');
+  }
+  if (!st.isFile()) {
+    fail('IMAGE_FORMAT_UNSUPPORTED', `${extent}, a data file (extent) of the VMDK disk ${descriptor}, is not a regular file.`, 'Copy the disk into ordinary files first: qemu-img convert -O vmdk DESCRIPTOR copy.vmdk');
+  }
+  try {
+    await (await fsp.open(extent, 'r')).close();
+  } catch (err) {
+    await fsError(extent, err, 'read');
+  }
+}

@@ -1,0 +1,252 @@
+// Inspection of the guest inside an already launched appliance: OS facts from libguestfs inspection, then
+// what the plan needs to know about the Linux boot (init system, rc.local, tools), the free space where
+// the files will go, and a previous Guestprep installation. It works in the same session a run then writes
+// with, so a run costs one appliance launch in total.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { fail } from '../errors';
+import type { GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
+import type { GuestfishSession } from '../guestfish/session';
+
+export interface InspectOptions {
+  /** Install directory the run will use: free space is measured on the filesystem that holds it. */
+  installDir: string;
+  /** Mount read-only (inspection) or read-write (a run writing into its overlay). */
+  readonly: boolean;
+}
+
+export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
+  const roots = lines((await s.exec(['inspect-os'])).output);
+  if (roots.length === 0) {
+    const fsList = (await s.exec(['list-filesystems'], { tolerate: true })).output;
+    if (/crypto_LUKS|BitLocker/i.test(fsList)) {
+      fail(
+        'GUEST_NO_OS',
+        'The disk holds an encrypted filesystem, so its operating system cannot be read offline.',
+        'Guestprep needs an unencrypted system disk. Prepare an unencrypted image of the VM, or boot it and install the node by hand.',
+        { detail: fsList },
+      );
+    }
+    fail('GUEST_NO_OS', 'No operating system was found on this disk.', 'Pick the system disk of the VM (the one it boots from), not a data disk.', {
+      detail: fsList,
+    });
+  }
+  if (roots.length > 1) {
+    fail(
+      'GUEST_MULTI_BOOT',
+      `This disk holds ${roots.length} operating systems (${roots.join(', ')}); Guestprep does not know which one boots.`,
+      'Use a disk with a single operating system.',
+    );
+  }
+  const root = roots[0];
+  // Pipelined: guestfish runs them in order, we wait once.
+  const [osType, distro, major, minor, product, arch, hostname, mps] = await Promise.all([
+    one(s, 'inspect-get-type', root),
+    one(s, 'inspect-get-distro', root),
+    one(s, 'inspect-get-major-version', root),
+    one(s, 'inspect-get-minor-version', root),
+    one(s, 'inspect-get-product-name', root),
+    one(s, 'inspect-get-arch', root),
+    one(s, 'inspect-get-hostname', root),
+    s.exec(['inspect-get-mountpoints', root]).then((r) => r.output),
+  ]);
+  const mountpoints = parseMountpoints(mps);
+  for (const m of mountpoints) {
+    // Only the root must mount; a broken /boot or swap-like entry should not stop us.
+    const r = await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
+    if (!r.ok) m.device = `${m.device} (not mounted: ${r.error})`;
+  }
+  const mounted = mountpoints.filter((m) => !m.device.includes('(not mounted'));
+
+  const facts: GuestFacts = {
+    root,
+    osType,
+    distro,
+    majorVersion: Number(major) || 0,
+    minorVersion: Number(minor) || 0,
+    productName: product,
+    arch,
+    hostname: hostname === 'unknown' ? '' : hostname,
+    mountpoints,
+    freeBytes: 0,
+    freeBytesMountpoint: '/',
+  };
+
+  if (osType !== 'linux') {
+    fail(
+      'GUEST_UNSUPPORTED_OS',
+      `This guest runs ${product || osType}; Guestprep prepares Linux guests for now.`,
+      'Pick the disk of a Linux VM. Windows guests are on the way.',
+    );
+  }
+
+  const mp = coveringMountpoint(opts.installDir, mounted.map((m) => m.mountpoint));
+  facts.freeBytesMountpoint = mp;
+  facts.freeBytes = parseStatvfsFree((await s.exec(['statvfs', mp])).output);
+  facts.linux = await linuxBootFacts(s);
+  const existing = await readInstallRecord(s, opts.installDir);
+  if (existing) facts.existing = existing;
+  return facts;
+}
+
+async function one(s: GuestfishSession, cmd: string, root: string): Promise<string> {
+  const r = await s.exec([cmd, root], { tolerate: true });
+  return r.ok ? r.output.trim() : '';
+}
+
+function lines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+}
+
+/** guestfish prints hashtables as `key: value` lines. Shortest mountpoint first: the order to mount in. */
+export function parseMountpoints(text: string): Array<{ mountpoint: string; device: string }> {
+  const out: Array<{ mountpoint: string; device: string }> = [];
+  for (const l of lines(text)) {
+    const i = l.indexOf(': ');
+    if (i <= 0) continue;
+    out.push({ mountpoint: l.slice(0, i), device: l.slice(i + 2) });
+  }
+  return out.sort((a, b) => a.mountpoint.length - b.mountpoint.length || a.mountpoint.localeCompare(b.mountpoint));
+}
+
+export function coveringMountpoint(path: string, mountpoints: string[]): string {
+  let best = '/';
+  for (const m of mountpoints) {
+    const prefix = m.endsWith('/') ? m : m + '/';
+    if ((path === m || path.startsWith(prefix)) && m.length > best.length) best = m;
+  }
+  return best;
+}
+
+export function parseStatvfsFree(text: string): number {
+  const field = (name: string): number => {
+    const m = new RegExp(`^${name}: (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  const frsize = field('frsize') || field('bsize');
+  const bavail = field('bavail');
+  if (!Number.isFinite(frsize) || !Number.isFinite(bavail)) return 0;
+  return frsize * bavail;
+}
+
+const TOOL_CANDIDATES: Record<keyof LinuxBootFacts['tools'], string[]> = {
+  systemdSysusers: ['/usr/bin/systemd-sysusers', '/bin/systemd-sysusers'],
+  systemdTmpfiles: ['/usr/bin/systemd-tmpfiles', '/bin/systemd-tmpfiles'],
+  useradd: ['/usr/sbin/useradd', '/sbin/useradd'],
+  runuser: ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'],
+  su: ['/bin/su', '/usr/bin/su'],
+  nologin: ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'],
+};
+
+async function isFile(s: GuestfishSession, path: string): Promise<boolean> {
+  // is-file follows symlinks with followsymlinks:true, so /sbin/useradd -> /usr/sbin/useradd counts.
+  const r = await s.exec(['is-file', path, 'followsymlinks:true'], { tolerate: true });
+  return r.ok && r.output.trim() === 'true';
+}
+
+async function isDir(s: GuestfishSession, path: string): Promise<boolean> {
+  const r = await s.exec(['is-dir', path, 'followsymlinks:true'], { tolerate: true });
+  return r.ok && r.output.trim() === 'true';
+}
+
+async function realpath(s: GuestfishSession, path: string): Promise<string | undefined> {
+  const r = await s.exec(['realpath', path], { tolerate: true });
+  return r.ok ? r.output.trim() : undefined;
+}
+
+export async function linuxBootFacts(s: GuestfishSession): Promise<LinuxBootFacts> {
+  const [init, systemdBin, usrSystemdBin, inittab, debRc2, debInitd, rhRc3, rhInitd] = await Promise.all([
+    realpath(s, '/sbin/init'),
+    isFile(s, '/lib/systemd/systemd'),
+    isFile(s, '/usr/lib/systemd/systemd'),
+    isFile(s, '/etc/inittab'),
+    isDir(s, '/etc/rc2.d'),
+    isDir(s, '/etc/init.d'),
+    isDir(s, '/etc/rc.d/rc3.d'),
+    isDir(s, '/etc/rc.d/init.d'),
+  ]);
+  const tools: LinuxBootFacts['tools'] = {};
+  for (const [key, candidates] of Object.entries(TOOL_CANDIDATES) as Array<[keyof LinuxBootFacts['tools'], string[]]>) {
+    for (const c of candidates) {
+      if (await isFile(s, c)) {
+        tools[key] = c;
+        break;
+      }
+    }
+  }
+  const facts: LinuxBootFacts = { init: 'rclocal', tools };
+  const rcLocal = (await realpath(s, '/etc/rc.local')) ?? (await realpath(s, '/etc/rc.d/rc.local'));
+  if (rcLocal && (await isFile(s, rcLocal))) {
+    facts.rcLocalPath = rcLocal;
+    facts.rcLocalText = await readText(s, rcLocal);
+  }
+  const initIsSystemd = init ? posix.basename(init) === 'systemd' : systemdBin || usrSystemdBin;
+  if (initIsSystemd) {
+    facts.init = 'systemd';
+  } else if (debInitd && debRc2) {
+    facts.init = 'sysvinit';
+    facts.sysvLayout = 'debian';
+    const depend = await insservDepend(s);
+    if (depend) facts.insservDepend = depend;
+  } else if (rhInitd && rhRc3) {
+    facts.init = 'sysvinit';
+    facts.sysvLayout = 'redhat';
+  } else if (facts.rcLocalPath || inittab) {
+    // No runlevel link folders: rc.local is the only hook we can count on (created if missing).
+    facts.init = 'rclocal';
+  } else {
+    fail(
+      'GUEST_NO_BOOT_HOOK',
+      'This Linux guest has neither systemd, nor sysvinit runlevel folders, nor /etc/rc.local: Guestprep cannot tell how to start a service at boot.',
+      'Prepare a guest that boots with systemd or sysvinit, or add an executable /etc/rc.local to it.',
+    );
+  }
+  return facts;
+}
+
+/**
+ * Debian with insserv boots runlevels through startpar, which starts only the services listed in
+ * /etc/init.d/.depend.start: an S99 link alone is ignored there. When those files are in use, the plan
+ * must list the service in them, so inspection hands their texts over.
+ */
+async function insservDepend(s: GuestfishSession): Promise<LinuxBootFacts['insservDepend']> {
+  const base = '/etc/init.d/';
+  const [boot, start, stop, legacy] = await Promise.all([
+    s.exec(['filesize', `${base}.depend.boot`], { tolerate: true }),
+    s.exec(['filesize', `${base}.depend.start`], { tolerate: true }),
+    s.exec(['filesize', `${base}.depend.stop`], { tolerate: true }),
+    isFile(s, `${base}.legacy-bootordering`),
+  ]);
+  const nonEmpty = (r: { ok: boolean; output: string }) => r.ok && Number(r.output.trim()) > 0;
+  if (legacy || !nonEmpty(boot) || !nonEmpty(start) || !nonEmpty(stop)) return undefined;
+  return { start: await readText(s, `${base}.depend.start`), stop: await readText(s, `${base}.depend.stop`) };
+}
+
+/** Exact file text (guestfish `cat` cannot tell whether the file ends with a newline; `download` can). */
+export async function readText(s: GuestfishSession, guestPath: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'guestprep-read-'));
+  try {
+    const host = join(dir, 'file');
+    await s.exec(['download', guestPath, host]);
+    return readFileSync(host, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function readInstallRecord(s: GuestfishSession, installDir: string): Promise<GuestFacts['existing']> {
+  const path = posix.join(installDir, 'guestprep', 'install.json');
+  if (!(await isFile(s, path))) return undefined;
+  try {
+    const record = JSON.parse(await readText(s, path)) as InstallRecord;
+    if (record.tool !== 'guestprep') return undefined;
+    return { record, path };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+// From what the user typed (SettingsInput) and what we know about the guest and the archives, to the
+// settings a plan is built from (NodeSettings), or a SETTING_INVALID error that says what to type instead.
+
+import { fail } from '../errors';
+import type { GuestFacts, JreInfo, NodeSettings, ProactiveInfo, SettingsInput } from '../types';
+import { parseSettingsInput } from './input-schema';
+import { resolveInstallDir } from './install-dir';
+import { validateJvmOptions, withJava17Workaround } from './jvm-options';
+import { resolveNodeName, resolveNodeSource, resolveServiceName, resolveServiceUser } from './names';
+import { parseRmUrl } from './rm-url';
+import { chooseJava } from './runtime';
+import { resolveWorkers } from './workers';
+
+export const MAX_CREDENTIALS_BYTES = 64 * 1024;
+
+export interface ValidateContext {
+  guest: GuestFacts;
+  jre?: JreInfo;
+  proactive: ProactiveInfo;
+  /** The credentials file as read by the caller (it does the I/O; this module stays pure). */
+  credentials?: { hostPath: string; bytes: number };
+}
+
+function resolveCredentials(input: SettingsInput, ctx: ValidateContext): NodeSettings['credentials'] {
+  if (input.credentialsFile === undefined && !ctx.credentials) return undefined;
+  if (!ctx.credentials) {
+    fail('CREDENTIALS_UNREADABLE', `could not read the credentials file ${input.credentialsFile}`,
+      'Check that the file given with --credentials exists and is readable.');
+  }
+  const { hostPath, bytes } = ctx.credentials;
+  if (bytes === 0) {
+    fail('SETTING_INVALID', `the credentials file ${hostPath} is empty`,
+      'Create the credentials with the server\'s create-cred tool (proactive-create-cred) and give that file with --credentials.');
+  }
+  if (bytes > MAX_CREDENTIALS_BYTES) {
+    fail('SETTING_INVALID', `the credentials file ${hostPath} is ${bytes} bytes; credentials files are much smaller (at most 64 KiB)`,
+      'Check that --credentials names the .cred file made by create-cred, not another file.');
+  }
+  return { hostPath, bytes };
+}
+
+/**
+ * An earlier Guestprep install is updated in place: its directory, service and user are the defaults,
+ * and different explicit values are refused (they would leave a second, stale service behind).
+ */
+function existingDefaults(input: SettingsInput, guest: GuestFacts): Pick<SettingsInput, 'installDir' | 'serviceName' | 'serviceUser'> {
+  const rec = guest.existing?.record;
+  if (!rec) return { installDir: input.installDir, serviceName: input.serviceName, serviceUser: input.serviceUser };
+  const clash = (flag: string, given: string | undefined, had: string) => {
+    if (given !== undefined && given !== had) {
+      fail('SETTING_INVALID',
+        `this image already has a Guestprep install (${rec.installDir}, service ${rec.serviceName}, user ${rec.serviceUser}) and ${flag} ${given} differs from it`,
+        `Leave out ${flag} to update the existing install in place (or use ${flag} ${had}), or start again from a copy of the image without it.`);
+    }
+  };
+  clash('--install-dir', input.installDir, rec.installDir);
+  clash('--service-name', input.serviceName, rec.serviceName);
+  clash('--service-user', input.serviceUser, rec.serviceUser);
+  return { installDir: rec.installDir, serviceName: rec.serviceName, serviceUser: rec.serviceUser };
+}
+
+export function validateSettings(rawInput: SettingsInput, ctx: ValidateContext): { settings: NodeSettings; warnings: string[] } {
+  const input = parseSettingsInput(rawInput);
+  const warnings: string[] = [];
+  const { proactive, guest } = ctx;
+
+  const rm = parseRmUrl(input.rmUrl);
+  const node = resolveNodeName(input.nodeName, guest.hostname);
+  warnings.push(...node.warnings);
+  const nodeSource = resolveNodeSource(input.nodeSource);
+  const workers = resolveWorkers(input.workers, proactive.generation);
+  const credentials = resolveCredentials(input, ctx);
+
+  const java = chooseJava(guest.arch, proactive, ctx.jre);
+  warnings.push(...java.warnings);
+  const jvmOptions = withJava17Workaround(validateJvmOptions(input.jvmOptions), java.major, proactive.generation, input.ignoreUnrecognizedVmOptions);
+
+  if (rm.protocol === 'pamr' && rm.note && !jvmOptions.some((o) => o.startsWith('-Dproactive.pamr.router.address='))) {
+    warnings.push(rm.note);
+  }
+
+  const placed = existingDefaults(input, guest);
+  const installDir = resolveInstallDir(placed.installDir);
+  const serviceName = resolveServiceName(placed.serviceName);
+  const user = resolveServiceUser(placed.serviceUser);
+  warnings.push(...user.warnings);
+
+  const settings: NodeSettings = {
+    rm,
+    nodeName: node.nodeName,
+    nodeSource,
+    jvmOptions,
+    installDir,
+    serviceName,
+    serviceUser: user.serviceUser,
+  };
+  if (workers !== undefined) settings.workers = workers;
+  if (credentials) settings.credentials = credentials;
+  return { settings, warnings };
+}

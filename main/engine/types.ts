@@ -1,0 +1,281 @@
+// The engine's shared vocabulary: what we learn about images, archives and guests, what the user
+// asks for, and the plan that joins them. Pure data, no behaviour, so every adapter (CLI, app,
+// browser bridge) can pass it around and serialise it as JSON.
+
+// ---------------------------------------------------------------- images (container files)
+
+export type ImageFormat = 'vdi' | 'vmdk' | 'vpc' | 'vhdx' | 'qcow2' | 'raw';
+
+export interface ImageFileInfo {
+  path: string;
+  /** Format as read from the file header (never from libguestfs probing). */
+  format: ImageFormat;
+  /**
+   * vmdk: createType (monolithicSparse, streamOptimized, ...); vpc: fixed|dynamic|differencing;
+   * vdi: dynamic|fixed (differencing|undo for VirtualBox snapshots); vhdx: dynamic|fixed|differencing;
+   * qcow2: v2|v3; raw: what made it look like a disk (mbr, gpt, ext, ntfs, xfs, btrfs, lvm).
+   */
+  subformat?: string;
+  virtualSize: number;
+  fileSize: number;
+  /** VirtualBox differencing VDI: the parent UUID is set. */
+  vdiParentUuid?: string;
+  /** qcow2/vmdk backing file (vpc/vhdx: parent disk), if any. */
+  backingFile?: string;
+  /**
+   * VMDK text descriptor: absolute paths of the extent files that hold the data (they must exist
+   * and be writable too; the descriptor itself is rewritten when the disk changes).
+   */
+  extentFiles?: string[];
+}
+
+// ---------------------------------------------------------------- guests (what inspection finds)
+
+export type InitSystem = 'systemd' | 'sysvinit' | 'rclocal';
+/** Where the sysvinit scripts and runlevel links live. */
+export type SysvLayout = 'debian' | 'redhat';
+
+export interface ExistingInstall {
+  /** What Guestprep recorded in the guest (install.json), as found. */
+  record: InstallRecord;
+  path: string;
+}
+
+export interface LinuxBootFacts {
+  init: InitSystem;
+  /** For sysvinit guests: /etc/init.d + /etc/rcN.d (debian) or /etc/rc.d/init.d + /etc/rc.d/rcN.d (redhat). */
+  sysvLayout?: SysvLayout;
+  /** Real path of rc.local in the guest (symlinks resolved), if the guest has one. */
+  rcLocalPath?: string;
+  /** Its text, as found (needed to insert our line purely, before the final `exit 0`). */
+  rcLocalText?: string;
+  /**
+   * Debian sysv-rc with insserv: the texts of /etc/init.d/.depend.start and /etc/init.d/.depend.stop,
+   * when all three .depend.{boot,start,stop} exist, are non-empty, and /etc/init.d/.legacy-bootordering
+   * does not exist. /lib/init/rc then boots through startpar, which starts only the services listed in
+   * these files: rc links alone are ignored, so the plan adds the service to both. Absent otherwise.
+   */
+  insservDepend?: { start: string; stop: string };
+  /** Absolute guest paths of tools the boot service may use. */
+  tools: {
+    systemdSysusers?: string;
+    systemdTmpfiles?: string;
+    useradd?: string;
+    runuser?: string;
+    su?: string;
+    nologin?: string;
+  };
+}
+
+export interface GuestFacts {
+  /** libguestfs root device, e.g. /dev/sda1. */
+  root: string;
+  osType: 'linux' | 'windows' | string;
+  distro: string;
+  majorVersion: number;
+  minorVersion: number;
+  productName: string;
+  /** As libguestfs reports it: x86_64, i386, aarch64, ... */
+  arch: string;
+  hostname: string;
+  /** Mountpoints from inspection, shortest first (the order to mount them in). */
+  mountpoints: Array<{ mountpoint: string; device: string }>;
+  /** Free bytes on the filesystem that receives the install directory. */
+  freeBytes: number;
+  /** Which mountpoint that filesystem is mounted on in the guest. */
+  freeBytesMountpoint: string;
+  linux?: LinuxBootFacts;
+  existing?: ExistingInstall;
+}
+
+// ---------------------------------------------------------------- archives
+
+export type ArchiveKind = 'tar.gz' | 'tar.xz' | 'tar' | 'zip';
+
+export interface ArchiveEntryInfo {
+  /** Path inside the archive, '/'-separated, no leading './'. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+  size: number;
+  mode: number;
+  linkTarget?: string;
+}
+
+export type JavaOs = 'linux' | 'windows' | 'macos' | 'unknown';
+/** Normalised CPU arch names: x86_64, i386, aarch64, arm, ppc64le, s390x, unknown. */
+export type CpuArch = string;
+
+export interface JreInfo {
+  archivePath: string;
+  kind: ArchiveKind;
+  /** Directory inside the archive that holds bin/java ('' when at the root). */
+  home: string;
+  /** e.g. "17.0.9", "1.8.0_392" */
+  version: string;
+  /** Feature release: 8, 11, 17, 21 ... */
+  major: number;
+  os: JavaOs;
+  arch: CpuArch;
+  /** Where version/os/arch came from. */
+  source: 'release-file' | 'inferred';
+  /** Bytes once unpacked (sum of file sizes). */
+  unpackedBytes: number;
+  entryCount: number;
+  /** Exact length of the sanitised tar that restreamAsTar sends for `home` (for byte progress). */
+  tarBytes?: number;
+}
+
+export type ProactiveGeneration = 'legacy' | 'modern';
+
+export interface ProactiveInfo {
+  archivePath: string;
+  kind: ArchiveKind;
+  /** Directory inside the archive that is the distribution's home ('' when at the root). */
+  home: string;
+  /** legacy = 3.x (bin/unix/rm-start-node), modern = 6.2+ (bin/proactive-node). */
+  generation: ProactiveGeneration;
+  version: string;
+  /** Start script relative to home, '/'-separated: bin/proactive-node or bin/unix/rm-start-node. */
+  startScript: string;
+  /** Windows start script relative to home, if present. */
+  windowsStartScript?: string;
+  /** The distribution ships jre/ (the modern start script prefers it over JAVA_HOME). */
+  bundledJre?: { major: number; version: string; os: JavaOs; arch: CpuArch };
+  unpackedBytes: number;
+  entryCount: number;
+  /** Exact length of the sanitised tar that restreamAsTar sends for `home` (for byte progress). */
+  tarBytes?: number;
+}
+
+// ---------------------------------------------------------------- settings (what the user asks)
+
+export type RmProtocol = 'pnp' | 'pnps' | 'pamr' | 'rmi';
+
+export interface RmUrl {
+  protocol: RmProtocol;
+  host: string;
+  port: number;
+  /** Normalised URL with the default port filled in, e.g. pnp://rm.example.org:64738 */
+  url: string;
+  /** Something the user should know about this kind of URL (pamr: how to give the router). */
+  note?: string;
+}
+
+/** Raw settings as typed by a user (CLI flags, app form, preset). Validated into NodeSettings. */
+export interface SettingsInput {
+  rmUrl: string;
+  nodeName?: string;
+  nodeSource?: string;
+  workers?: number | string;
+  /** Host path of a credentials file to install (mode 0600). */
+  credentialsFile?: string;
+  /** Extra JVM options, one per array element (no shell splitting). */
+  jvmOptions?: string[];
+  /** Set false to not add -XX:+IgnoreUnrecognizedVMOptions for Java 17+ with a 6.x+ node. */
+  ignoreUnrecognizedVmOptions?: boolean;
+  installDir?: string;
+  serviceName?: string;
+  /** 'root' only when explicitly asked. Default: a dedicated system user named like the service. */
+  serviceUser?: string;
+}
+
+export interface NodeSettings {
+  rm: RmUrl;
+  nodeName: string;
+  nodeSource: string;
+  workers?: number;
+  credentials?: { hostPath: string; bytes: number };
+  /** Final JVM options, including the ones Guestprep adds. */
+  jvmOptions: string[];
+  installDir: string;
+  serviceName: string;
+  serviceUser: string;
+}
+
+// ---------------------------------------------------------------- what Guestprep leaves in the guest
+
+export interface InstallRecord {
+  tool: 'guestprep';
+  formatVersion: 1;
+  guestprepVersion: string;
+  installedAt: string;
+  installDir: string;
+  serviceName: string;
+  serviceUser: string;
+  init: InitSystem;
+  rmUrl: string;
+  nodeName: string;
+  nodeSource: string;
+  workers?: number;
+  jvmOptions: string[];
+  hasCredentials: boolean;
+  jre?: { version: string; arch: string; archive: string };
+  proactive: { version: string; generation: ProactiveGeneration; archive: string };
+  /** Files Guestprep created (guest paths), for verification and removal. */
+  files: string[];
+  /** rc.local edited: its path and the exact line we inserted. */
+  rcLocal?: { path: string; line: string };
+}
+
+// ---------------------------------------------------------------- plans
+
+/**
+ * A guestfish command as an argv. Arguments are quoted for guestfish when rendered; an argument
+ * may be a reference to a host-side stream that the executor provides (a FIFO) and that the
+ * dry-run script replaces by a file it writes next to the script.
+ */
+export type GfArg = string | { upload: UploadRef };
+
+export interface UploadRef {
+  /** Which archive (or file) is streamed: 'jre', 'proactive', 'credentials'. */
+  id: string;
+  /** A host file used as is (credentials), or an archive re-streamed as a plain, sanitised tar. */
+  kind: 'file' | 'tar';
+  /** Host path of the source (the archive or the credentials file). */
+  source: string;
+  /** Bytes the executor will send for it (for progress). */
+  bytes: number;
+}
+
+export interface GfCommand {
+  argv: [string, ...GfArg[]];
+}
+
+/** What verification must find in the overlay after the plan ran. */
+export type Expectation =
+  | { kind: 'file'; path: string; mode: number; uid: number; gid: number; contains?: string }
+  | { kind: 'dir'; path: string; mode: number; uid: number; gid: number }
+  | { kind: 'symlink'; path: string; target: string }
+  | { kind: 'absent'; path: string };
+
+export interface PlanStep {
+  /** Stable id, kebab-case: 'upload-jre', 'install-systemd-unit', ... */
+  id: string;
+  /** Human title, shown in progress and errors: 'Upload the Java runtime'. */
+  title: string;
+  commands: GfCommand[];
+  /** Bytes this step streams to the appliance (archive steps), for progress. */
+  bytes?: number;
+}
+
+export interface Plan {
+  steps: PlanStep[];
+  expectations: Expectation[];
+  /** Bytes the install needs in the guest (unpacked archives plus a margin). */
+  requiredBytes: number;
+  /** Sentences for the report: what will happen at next boot. */
+  atNextBoot: string[];
+  record: InstallRecord;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------- events (progress)
+
+export type RunPhase = 'checks' | 'overlay' | 'launch' | 'inspect' | 'write' | 'verify' | 'commit' | 'done';
+
+export type RunEvent =
+  | { type: 'phase'; phase: RunPhase; message: string }
+  | { type: 'step'; stepId: string; title: string; status: 'running' | 'done' | 'failed'; index: number; total: number }
+  | { type: 'bytes'; stepId: string; sent: number; total: number }
+  | { type: 'progress'; percent: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'debug'; message: string };

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs the compiled test files with Node's test runner, in three tiers:
+//   *.test.js        unit tests (pure, fast, run in parallel)
+//   *.int.test.js    integration tests against real libguestfs/qemu-img on fixture images
+//   *.boot.test.js   boots prepared fixture guests under QEMU and reads back what the node recorded
+// `--unit` runs the first tier only. Appliance-heavy tiers run two files at a time (2 cores).
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', 'dist');
+const unitOnly = process.argv.includes('--unit');
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+function walk(dir, out) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const unit = all.filter((f) => !/\.(int|boot)\.test\.js$/.test(f));
+const heavy = all.filter((f) => /\.(int|boot)\.test\.js$/.test(f));
+const tiers = unitOnly ? [[unit, 0]] : [[unit, 0], [heavy, 2]];
+
+let status = 0;
+for (const [files, concurrency] of tiers) {
+  if (files.length === 0) continue;
+  const args = ['--test', '--test-reporter=spec'];
+  if (concurrency) args.push(`--test-concurrency=${concurrency}`);
+  const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
+  if (r.status !== 0) status = r.status || 1;
+}
+process.exit(status);
