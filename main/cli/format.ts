@@ -2,6 +2,7 @@
 // it is tested on its output text.
 
 import type { ErrorData } from '../engine/errors';
+import { shQuote } from '../engine/quote/sh';
 import type { GuestFacts, ImageFileInfo } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
 import type { PrepareReport } from '../engine/run/prepare';
@@ -41,12 +42,18 @@ function describeInit(g: GuestFacts | PrepareReport['guest']): string {
   }
 }
 
+/** "Debian GNU/Linux 12 (bookworm)" when inspection found a product name, else "debian 12.5". */
+function osName(g: { productName: string; distro: string; majorVersion: number; minorVersion: number }): string {
+  if (g.productName && /[A-Za-z]/.test(g.productName)) return g.productName;
+  return `${g.distro} ${g.productName || `${g.majorVersion}.${g.minorVersion}`}`.trim();
+}
+
 export function formatInspect(r: InspectReport): string {
   const g = r.guest;
   const lines = [
     `Image:        ${r.image.path}`,
     `Container:    ${describeImage(r.image)}`,
-    `OS:           ${g.productName || g.distro} (${g.osType}, ${g.distro} ${g.majorVersion}.${g.minorVersion}, ${g.arch})`,
+    `OS:           ${osName(g)} (${g.osType}, ${g.distro} ${g.majorVersion}.${g.minorVersion}, ${g.arch})`,
     `Hostname:     ${g.hostname || '(none)'}`,
     `Boot system:  ${describeInit(g)}`,
     `Free space:   ${bytes(g.freeBytes)} on ${g.freeBytesMountpoint}`,
@@ -63,14 +70,13 @@ export function formatInspect(r: InspectReport): string {
     lines.push('Guestprep:    no node installed by Guestprep');
   }
   lines.push(`Appliance:    ${r.launches} launch (${r.hypervisor ?? 'unknown'}), ${seconds(r.timings.totalMs)} in all`);
-  for (const n of r.notices) lines.push(`Note:         ${n}`);
   return lines.join('\n') + '\n';
 }
 
 export function formatPrepare(r: PrepareReport): string {
   const out: string[] = [];
   out.push(r.dryRun ? 'Dry run: nothing was written to the image.' : `Prepared ${r.image.path}`);
-  out.push(`  Guest:       ${r.guest.productName || r.guest.distro} ${r.guest.arch}, ${describeInit(r.guest)}, hostname ${r.guest.hostname || '(none)'}`);
+  out.push(`  Guest:       ${osName(r.guest)} ${r.guest.arch}, ${describeInit(r.guest)}, hostname ${r.guest.hostname || '(none)'}`);
   out.push(`  ProActive:   ${r.proactive.version} (${r.proactive.generation === 'modern' ? '6.2+' : '3.x'})${r.proactive.bundledJre ? `, bundles Java ${r.proactive.bundledJre.version}` : ''}`);
   if (r.jre) out.push(`  Java:        ${r.jre.version} ${r.jre.os} ${r.jre.arch}`);
   out.push(`  Manager:     ${r.settings.rm.url}, node ${r.settings.nodeName}, source ${r.settings.nodeSource}${r.settings.workers ? `, ${r.settings.workers} workers` : ''}`);
@@ -84,11 +90,10 @@ export function formatPrepare(r: PrepareReport): string {
     out.push('', 'Warnings:');
     for (const w of r.warnings) out.push(`  ! ${w}`);
   }
-  for (const n of r.notices) out.push(`Note: ${n}`);
   if (r.scriptPath) {
     out.push('', `Script:      ${r.scriptPath}`);
     for (const f of r.stagedFiles ?? []) out.push(`Staged tar:  ${f}`);
-    out.push(`Run it with: guestfish --rw --format=${r.image.format} -a ${shellWord(r.image.path)} -i -f ${shellWord(r.scriptPath)}`);
+    out.push(`Run it with: guestfish --rw --format=${r.image.format} -a ${shQuote(r.image.path)} -i -f ${shQuote(r.scriptPath)}`);
   }
   const t = r.timings;
   out.push(
@@ -107,9 +112,4 @@ export function formatError(e: ErrorData): string {
     lines.push(e.detail);
   }
   return lines.join('\n') + '\n';
-}
-
-/** For copy-pasteable commands in messages: single-quote when needed. */
-export function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -43,7 +43,7 @@ export class Reporter {
     }
     switch (e.type) {
       case 'phase':
-        if (!this.bar) this.io.err(`${e.message}...\n`);
+        if (!this.bar && e.phase !== 'done') this.io.err(`${e.message}...\n`);
         break;
       case 'step':
         if (e.status === 'running') this.step = `${e.index + 1}/${e.total} ${e.title}`;

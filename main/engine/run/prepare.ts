@@ -20,7 +20,7 @@ import { precheckImage } from '../image/precheck';
 import { createOverlay, commitOverlay } from '../image/qemu-img';
 import { detectJre, detectProactive, checkJreForGuest } from '../archive/detect';
 import { restreamAsTar } from '../archive/restream';
-import { validateSettings } from '../settings/validate';
+import { checkSettingsEarly, validateSettings } from '../settings/validate';
 import { checkCredentialsFile } from './credentials';
 import { buildPlan } from '../plan';
 import { launchAppliance, newLaunchStats, LaunchStats } from '../guestfish/launch';
@@ -84,12 +84,15 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
 
   // ---- checks: everything that can be refused without an appliance
   emit({ type: 'phase', phase: 'checks', message: 'Checking the image and the archives' });
-  const [image, jre, proactive, credentials] = await Promise.all([
+  checkSettingsEarly(req.settings);
+  // Checked side by side; when several are wrong, report them in the order the user gave them.
+  const [image, jre, proactive, credentials] = await firstErrorInOrder([
     precheckImage(req.image),
     req.jre ? detectJre(req.jre) : Promise.resolve(undefined),
     detectProactive(req.proactive),
     req.settings.credentialsFile ? checkCredentialsFile(req.settings.credentialsFile) : Promise.resolve(undefined),
-  ]);
+  ] as const);
+  checkSettingsEarly(req.settings, proactive);
   const before = fileIdentity(req.image);
   timings.checksMs = Date.now() - t0;
   progress.phaseDone('checks');
@@ -275,6 +278,12 @@ function assertUnchanged(path: string, before: FileIdentity): void {
   if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino) {
     fail('IMAGE_CHANGED_DURING_RUN', 'The image was modified by another program while Guestprep was preparing it.', 'Make sure the VM is powered off and nothing else uses the disk, then run again. Guestprep did not write to it.');
   }
+}
+
+async function firstErrorInOrder<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(ps);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 function checkAborted(signal?: AbortSignal): void {

@@ -98,3 +98,19 @@ export function validateSettings(rawInput: SettingsInput, ctx: ValidateContext):
   if (credentials) settings.credentials = credentials;
   return { settings, warnings };
 }
+
+/**
+ * The checks that need neither the guest nor an appliance, run before any launch so a typo in a URL or
+ * a name costs milliseconds, not an appliance boot. validateSettings repeats them with the guest's facts.
+ */
+export function checkSettingsEarly(rawInput: SettingsInput, proactive?: ProactiveInfo): void {
+  const input = parseSettingsInput(rawInput);
+  parseRmUrl(input.rmUrl);
+  if (input.nodeName !== undefined) resolveNodeName(input.nodeName, '');
+  resolveNodeSource(input.nodeSource);
+  if (proactive) resolveWorkers(input.workers, proactive.generation);
+  validateJvmOptions(input.jvmOptions);
+  resolveInstallDir(input.installDir);
+  resolveServiceName(input.serviceName);
+  resolveServiceUser(input.serviceUser);
+}

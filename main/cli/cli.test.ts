@@ -1,0 +1,53 @@
+// The command line as a user meets it: usage errors, settings refused before anything is opened,
+// JSON error lines, exit codes. No appliance is launched here.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { main } from './index';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), isTty: false });
+  return { code, out, err };
+}
+
+test('--help and --version exit 0', async () => {
+  const h = await run(['--help']);
+  assert.equal(h.code, 0);
+  assert.match(h.out, /prepare/);
+  assert.match(h.out, /inspect/);
+  const v = await run(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.out, /^\d+\.\d+\.\d+/);
+});
+
+test('a missing required option is a usage error (2)', async () => {
+  const r = await run(['prepare', 'disk.vdi', '--proactive', 'pa.zip']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--rm-url/);
+});
+
+test('an http URL is refused before anything is opened, with the fix', async () => {
+  const r = await run(['prepare', '/nonexistent/disk.vdi', '--proactive', '/nonexistent/pa.zip', '--rm-url', 'http://rm.example.org:8080']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /SETTING_INVALID/);
+  assert.match(r.err, /web portal/);
+  assert.match(r.err, /pnp:\/\/.*64738/);
+});
+
+test('--json prints the error as one JSON line with code, message and fix', async () => {
+  const r = await run(['prepare', '/nonexistent/disk.vdi', '--proactive', '/nonexistent/pa.zip', '--rm-url', 'pnp://rm', '--json']);
+  assert.equal(r.code, 3, 'a missing image is refused as an image problem');
+  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const last = lines[lines.length - 1];
+  assert.equal(last.type, 'error');
+  assert.equal(last.error.code, 'IMAGE_NOT_FOUND');
+  assert.ok(last.error.fix.length > 10);
+});
+
+test('a node name with shell syntax is refused with a fix', async () => {
+  const r = await run(['prepare', '/nonexistent/disk.vdi', '--proactive', '/x.zip', '--rm-url', 'pnp://rm', '--node-name', 'a$(id)']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--node-name/);
+});
