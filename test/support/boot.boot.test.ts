@@ -69,13 +69,24 @@ WantedBy=multi-user.target
 EOF
   ln -s ../gp-harness.service /etc/systemd/system/multi-user.target.wants/gp-harness.service ;;
 sysvinit)
+  # Debian's /etc/init.d/rc boots with startpar from /etc/init.d/.depend.start: a bare
+  # rc2.d link is NOT run. update-rc.d (insserv) reads the LSB header and updates both.
   cat > /etc/init.d/gp-harness <<'EOF'
 #!/bin/sh
-case "$1" in start) /usr/local/bin/gp-harness-node sysvinit >/dev/null 2>&1 & ;; esac
+### BEGIN INIT INFO
+# Provides:          gp-harness
+# Required-Start:    $local_fs $remote_fs
+# Required-Stop:     $local_fs $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: Harness test stand-in node
+### END INIT INFO
+case "$1" in start) /usr/local/bin/gp-harness-node sysvinit >/dev/null 2>&1 </dev/null & ;; esac
 exit 0
 EOF
   chmod 0755 /etc/init.d/gp-harness
-  ln -s ../init.d/gp-harness /etc/rc2.d/S99gp-harness ;;
+  update-rc.d gp-harness defaults
+  grep -q gp-harness /etc/init.d/.depend.start ;;
 rclocal)
   # Insert before the (only) exit 0, which is not the last line of this rc.local.
   awk '/^exit 0$/ { print "/usr/local/bin/gp-harness-node rclocal >/dev/null 2>&1 &" } { print }' /etc/rc.local > /etc/rc.local.new

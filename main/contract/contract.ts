@@ -1,0 +1,193 @@
+// The one typed contract between the renderer and the backend: every call the page may make, every event
+// it may receive. Electron's preload exposes exactly this (over IPC), the browser bridge serves exactly
+// this (over a WebSocket), and the backend object implements it over the engine. Errors cross it as data
+// (code, message, fix), never as thrown strings.
+//
+// Types only (plus the channel name list): the renderer imports this file, so it must not pull in Node.
+
+import type { ErrorData } from '../engine/errors';
+import type {
+  GuestFacts,
+  ImageFileInfo,
+  JreInfo,
+  NodeSettings,
+  ProactiveInfo,
+  RunEvent,
+  SettingsInput,
+} from '../engine/types';
+import type { InspectReport } from '../engine/run/inspect-image';
+import type { PrepareReport } from '../engine/run/prepare';
+
+export type { ErrorData, GuestFacts, ImageFileInfo, JreInfo, NodeSettings, ProactiveInfo, RunEvent, SettingsInput, InspectReport, PrepareReport };
+
+/** Every call answers with a Result: the page never has to catch. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+// ---------------------------------------------------------------- data exchanged
+
+export interface ArchiveRequest {
+  path: string;
+  role: 'jre' | 'proactive';
+}
+
+export type ArchiveInfo = { role: 'jre'; info: JreInfo } | { role: 'proactive'; info: ProactiveInfo };
+
+export interface PlanRequest {
+  image: string;
+  /** What inspection found (the Guest step has it already; planning needs no appliance). */
+  guest: GuestFacts;
+  imageInfo: ImageFileInfo;
+  jre?: JreInfo;
+  proactive: ProactiveInfo;
+  settings: SettingsInput;
+}
+
+export interface PlanPreview {
+  settings: NodeSettings;
+  steps: Array<{ id: string; title: string; commands: number; bytes?: number }>;
+  /** The equivalent guestfish script, as `--dry-run` writes it. */
+  script: string;
+  requiredBytes: number;
+  freeBytes: number;
+  atNextBoot: string[];
+  warnings: string[];
+}
+
+export interface RunRequest {
+  image: string;
+  jre?: string;
+  proactive: string;
+  settings: SettingsInput;
+  /** Preset the settings came from, for the history. */
+  preset?: string;
+}
+
+export interface RunStarted {
+  runId: string;
+}
+
+export interface PresetData {
+  jre?: string;
+  proactive?: string;
+  settings: SettingsInput;
+}
+
+export interface Preset {
+  name: string;
+  data: PresetData;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RunOutcome = 'success' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface HistoryEntry {
+  id: string;
+  image: string;
+  preset?: string;
+  startedAt: string;
+  durationMs?: number;
+  outcome?: RunOutcome;
+  error?: ErrorData;
+  /** Present when fetched one by one (history.get), not in lists. */
+  log?: string[];
+  report?: PrepareReport;
+}
+
+export interface HistoryFilter {
+  text?: string;
+  outcome?: RunOutcome;
+  limit?: number;
+}
+
+export interface VboxDisk {
+  path: string;
+  format: string;
+  /** Disks attached to a running VM cannot be chosen: the reason says why. */
+  usable: boolean;
+  reason?: string;
+}
+
+export interface VboxVm {
+  name: string;
+  uuid: string;
+  settingsFile: string;
+  state: 'running' | 'poweroff' | 'saved' | 'unknown';
+  disks: VboxDisk[];
+}
+
+// ---------------------------------------------------------------- calls
+
+/** Channel name -> request and response. The only calls the page can make. */
+export interface Calls {
+  'image.inspect': { req: { image: string }; res: InspectReport };
+  'archive.detect': { req: ArchiveRequest; res: ArchiveInfo };
+  'settings.validate': { req: { settings: SettingsInput; guest: GuestFacts; jre?: JreInfo; proactive: ProactiveInfo }; res: { settings: NodeSettings; warnings: string[] } };
+  'plan.preview': { req: PlanRequest; res: PlanPreview };
+  'run.start': { req: RunRequest; res: RunStarted };
+  'run.cancel': { req: { runId: string }; res: { cancelled: boolean } };
+  'presets.list': { req: Record<string, never>; res: Preset[] };
+  'presets.save': { req: { name: string; data: PresetData }; res: Preset };
+  'presets.rename': { req: { from: string; to: string }; res: Preset };
+  'presets.delete': { req: { name: string }; res: { deleted: boolean } };
+  'presets.export': { req: { names?: string[] }; res: { json: string } };
+  'presets.import': { req: { json: string; overwrite?: boolean }; res: { imported: string[]; skipped: string[] } };
+  'history.list': { req: HistoryFilter; res: HistoryEntry[] };
+  'history.get': { req: { id: string }; res: HistoryEntry };
+  'vbox.list': { req: Record<string, never>; res: VboxVm[] };
+  'shell.showInFolder': { req: { path: string }; res: { shown: boolean } };
+}
+
+export type CallName = keyof Calls;
+export type CallReq<C extends CallName> = Calls[C]['req'];
+export type CallRes<C extends CallName> = Calls[C]['res'];
+
+/** Runtime list of the call names, for allow-lists in the preload, the IPC handlers and the bridge. */
+export const CALL_NAMES: readonly CallName[] = [
+  'image.inspect',
+  'archive.detect',
+  'settings.validate',
+  'plan.preview',
+  'run.start',
+  'run.cancel',
+  'presets.list',
+  'presets.save',
+  'presets.rename',
+  'presets.delete',
+  'presets.export',
+  'presets.import',
+  'history.list',
+  'history.get',
+  'vbox.list',
+  'shell.showInFolder',
+] as const;
+
+// ---------------------------------------------------------------- events
+
+/** Events the backend pushes to the page. */
+export interface Events {
+  'run.event': { runId: string; event: RunEvent };
+  'run.result': { runId: string; result: Result<PrepareReport> };
+}
+
+export type EventName = keyof Events;
+export const EVENT_NAMES: readonly EventName[] = ['run.event', 'run.result'] as const;
+
+// ---------------------------------------------------------------- what the page sees
+
+/**
+ * The object the page uses (window.guestprep in Electron, the bridge client in a browser): one `call`
+ * for every channel, one `on` for every event, and the file-path helper for drag and drop.
+ */
+export interface GuestprepClient {
+  call<C extends CallName>(name: C, req: CallReq<C>): Promise<Result<CallRes<C>>>;
+  on<E extends EventName>(name: E, listener: (payload: Events[E]) => void): () => void;
+  /** The host path of a dropped File (Electron: webUtils.getPathForFile; browser bridge: uploads are not supported, returns undefined). */
+  pathForFile(file: File): string | undefined;
+  /** Where the backend runs: the page adapts a few affordances (e.g. "show in folder"). */
+  readonly kind: 'electron' | 'bridge';
+}
+
+/** The backend side: implemented once (backend.ts) and adapted to IPC and to the bridge. */
+export type Handlers = { [C in CallName]: (req: CallReq<C>) => Promise<CallRes<C>> };
+export type EventSink = <E extends EventName>(name: E, payload: Events[E]) => void;
