@@ -3,6 +3,7 @@
 //   *.test.js        unit tests (pure, fast, run in parallel)
 //   *.int.test.js    integration tests against real libguestfs/qemu-img on fixture images
 //   *.boot.test.js   boots prepared fixture guests under QEMU and reads back what the node recorded
+//   *.e2e.test.js    drives the real app (renderer in Chromium, or Electron where present) against the engine
 // `--unit` runs the first tier only. Appliance-heavy tiers run two files at a time (2 cores).
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -23,9 +24,14 @@ function walk(dir, out) {
 }
 
 const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
-const unit = all.filter((f) => !/\.(int|boot)\.test\.js$/.test(f));
-const heavy = all.filter((f) => /\.(int|boot)\.test\.js$/.test(f));
+const unit = all.filter((f) => !/\.(int|boot|e2e)\.test\.js$/.test(f));
+const heavy = all.filter((f) => /\.(int|boot|e2e)\.test\.js$/.test(f));
 const tiers = unitOnly ? [[unit, 0]] : [[unit, 0], [heavy, 2]];
+
+// Tests never touch the user's own Guestprep data and state (database, KVM verdict, overlays).
+const scratch = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'guestprep-tests-'));
+process.env.GUESTPREP_DATA_DIR = process.env.GUESTPREP_DATA_DIR || path.join(scratch, 'data');
+process.env.GUESTPREP_STATE_DIR = process.env.GUESTPREP_STATE_DIR || path.join(scratch, 'state');
 
 let status = 0;
 for (const [files, concurrency] of tiers) {
@@ -35,4 +41,5 @@ for (const [files, concurrency] of tiers) {
   const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
   if (r.status !== 0) status = r.status || 1;
 }
+fs.rmSync(scratch, { recursive: true, force: true });
 process.exit(status);

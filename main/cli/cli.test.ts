@@ -3,7 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from './index';
+
+// The CLI records runs in the app's database: keep it away from the user's own.
+process.env.GUESTPREP_DATA_DIR = mkdtempSync(join(tmpdir(), 'gp-cli-data-'));
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

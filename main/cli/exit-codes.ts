@@ -29,6 +29,6 @@ export function exitCodeFor(code: ErrorCode): number {
   if (code.startsWith('IMAGE_')) return EXIT.imageRefused;
   if (code.startsWith('GUEST_')) return EXIT.guestRefused;
   if (code.startsWith('ARCHIVE_') || code.startsWith('JRE_') || code.startsWith('PROACTIVE_')) return EXIT.archiveRefused;
-  if (code === 'LIBGUESTFS_MISSING' || code === 'QEMU_IMG_MISSING' || code.startsWith('APPLIANCE_')) return EXIT.environment;
+  if (code === 'LIBGUESTFS_MISSING' || code === 'QEMU_IMG_MISSING' || code.startsWith('APPLIANCE_') || code.startsWith('STORE_')) return EXIT.environment;
   return EXIT.runFailed;
 }

@@ -83,6 +83,10 @@ export function formatPrepare(r: PrepareReport): string {
   out.push(`  Installed:   ${r.settings.installDir}, service ${r.settings.serviceName} as ${r.settings.serviceUser}`);
   out.push(`  Space:       needs ${bytes(r.plan.requiredBytes)}, ${bytes(r.guest.freeBytes)} free on ${r.guest.freeBytesMountpoint}`);
   if (r.verification) out.push(`  Verified:    ${r.verification.checked} checks passed`);
+  if (r.dryRun) {
+    out.push('', 'Plan:');
+    r.plan.steps.forEach((s, i) => out.push(`  ${i + 1}. ${s.title} (${s.id}, ${s.commands} guestfish command${s.commands === 1 ? '' : 's'})`));
+  }
   out.push('');
   out.push('At next boot:');
   for (const s of r.atNextBoot) out.push(`  - ${s}`);

@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { toErrorData, ErrorData } from '../engine/errors';
-import type { RunEvent, SettingsInput } from '../engine/types';
+import type { RunEvent } from '../engine/types';
 import { inspectImage } from '../engine/run/inspect-image';
 import { prepare } from '../engine/run/prepare';
 import { DEFAULT_INSTALL_DIR, DEFAULT_NODE_SOURCE, DEFAULT_SERVICE_NAME, DEFAULT_SERVICE_USER } from '../engine/run/defaults';
@@ -13,6 +13,8 @@ import { EXIT, exitCodeFor } from './exit-codes';
 import { formatError, formatInspect, formatPrepare } from './format';
 import { runDemo } from './demo';
 import { runDoctor } from './doctor';
+import { applyPreset, explicitOptions, openCliStore, recordCliRun, type CliRunRecorder } from './preset-options';
+import type { Store } from '../backend/store-types';
 
 interface Io {
   out: (s: string) => void;
@@ -130,8 +132,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Install a Java runtime, the ProActive node and a boot service into the image, so the VM joins the Resource Manager at next boot.')
     .argument('<image>', 'disk image of a powered-off VM')
     .option('--jre <archive>', 'Java runtime archive (.tar.gz, .tgz, .tar.xz, .zip); optional when the ProActive archive bundles jre/')
-    .requiredOption('--proactive <archive>', 'ProActive node distribution (6.2+ or 3.x), .zip/.tar.gz/.tar.xz')
-    .requiredOption('--rm-url <url>', 'Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099')
+    .option('--preset <name>', 'start from a preset saved in the Guestprep app (archives and settings); options you give override it')
+    .option('--proactive <archive>', 'ProActive node distribution (6.2+ or 3.x), .zip/.tar.gz/.tar.xz (required unless the preset has one)')
+    .option('--rm-url <url>', 'Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099 (required unless the preset has one)')
     .option('--node-source <name>', 'node source on the Resource Manager', DEFAULT_NODE_SOURCE)
     .option('--node-name <name>', "node name (default: the guest's hostname)")
     .option('--workers <n>', 'number of workers (6.2+ only)')
@@ -145,35 +148,33 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--script <file>', 'where --dry-run writes the guestfish script')
     .option('--json', 'JSON lines on stdout: events, then the result or the error')
     .option('-v, --verbose', 'show guestfish output')
-    .action(async (image: string, o: PrepareFlags) => {
+    .action(async (image: string, o: PrepareFlags, cmd: Command) => {
       const rep = new Reporter(io, !!o.json, !!o.verbose);
-      const ac = withSigint(() => rep.event({ type: 'log', level: 'warn', message: 'Cancelling: the image will be left as it was...' }));
+      const warn = (message: string) => rep.event({ type: 'log', level: 'warn', message });
+      const ac = withSigint(() => warn('Cancelling: the image will be left as it was...'));
+      let store: Store | undefined;
+      let rec: CliRunRecorder | undefined;
       try {
-        const settings: SettingsInput = {
-          rmUrl: o.rmUrl,
-          nodeSource: o.nodeSource,
-          nodeName: o.nodeName,
-          workers: o.workers,
-          credentialsFile: o.credentials,
-          jvmOptions: o.jvmOption,
-          ignoreUnrecognizedVmOptions: o.ignoreUnrecognizedVmOptions,
-          installDir: o.installDir,
-          serviceName: o.serviceName,
-          serviceUser: o.serviceUser,
-        };
+        // The app's database: needed for --preset; otherwise only to record the run in the history.
+        store = openCliStore({ required: o.preset !== undefined, warn });
+        const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
+        rec = recordCliRun(store, { image, preset: input.preset }, { warn });
         const r = await prepare(
-          { image, jre: o.jre, proactive: o.proactive, settings, dryRun: !!o.dryRun, scriptPath: o.script },
-          { signal: ac.signal, onEvent: (e) => rep.event(e) },
+          { image, jre: input.jre, proactive: input.proactive, settings: input.settings, dryRun: !!o.dryRun, scriptPath: o.script },
+          { signal: ac.signal, onEvent: (e) => { rep.event(e); rec?.event(e); } },
         );
+        rec.succeeded(r);
         rep.stop();
         io.out(o.json ? JSON.stringify({ type: 'result', report: r }) + '\n' : formatPrepare(r));
         setExit(EXIT.ok);
       } catch (err) {
         const e = toErrorData(err);
+        rec?.failed(e);
         rep.error(e);
         setExit(exitCodeFor(e.code));
       } finally {
         ac.dispose();
+        store?.close();
       }
     });
 
@@ -212,9 +213,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 interface PrepareFlags {
+  preset?: string;
   jre?: string;
-  proactive: string;
-  rmUrl: string;
+  proactive?: string;
+  rmUrl?: string;
   nodeSource: string;
   nodeName?: string;
   workers?: string;

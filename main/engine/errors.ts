@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'IMAGE_LOCKED'
   | 'IMAGE_READ_ONLY'
   | 'IMAGE_CHANGED_DURING_RUN'
+  /** Another run of this backend is preparing the same image (the app or `guestprep serve`). */
+  | 'IMAGE_BUSY'
   | 'ARCHIVE_NOT_FOUND'
   | 'ARCHIVE_UNREADABLE'
   | 'ARCHIVE_FORMAT_UNSUPPORTED'
@@ -39,7 +41,13 @@ export type ErrorCode =
   | 'STEP_FAILED'
   | 'VERIFY_FAILED'
   | 'COMMIT_FAILED'
+  // desktop app and browser bridge
+  | 'RUN_NOT_FOUND'
+  | 'BRIDGE_DISCONNECTED'
   | 'CANCELLED'
+  // local storage (presets and run history)
+  | 'STORE_TOO_NEW'
+  | 'STORE_UNREADABLE'
   | 'INTERNAL';
 
 export interface ErrorData {

@@ -15,6 +15,7 @@
 // Nothing in the guest can run: there is no libc. Tools like useradd are placeholder scripts that
 // are only there so a "does the guest have useradd?" check sees them.
 
+import { chooseHypervisor, classifyLaunchFailure, hypervisorEnv, rememberVerdict, Hypervisor, KVM_BROKEN_REASON } from '../engine/guestfish/hypervisor';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -300,18 +301,12 @@ function isEnoent(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-// Nested KVM can be present but broken (qemu aborts on an MSR): then libguestfs needs TCG. When
-// the caller did not choose (LIBGUESTFS_BACKEND_SETTINGS unset), try the default once and fall
-// back to TCG on that signature; remember the answer for later builds in this process.
-let tcgNeeded: boolean | undefined;
-const KVM_BROKEN = /failed to set MSR|killed by signal 6|Aborted|could not access KVM|kvm.*(Permission denied|No such file)/i;
-
+// Nested KVM can be present but broken (qemu aborts on an MSR): the engine's hypervisor module knows the
+// signature and remembers the verdict per host, so virt-make-fs uses the same choice as a run.
 async function virtMakeFs(args: string[]): Promise<void> {
-  const userChose = process.env.LIBGUESTFS_BACKEND_SETTINGS !== undefined;
-  const attempt = async (tcg: boolean): Promise<RunResult> => {
-    const env = tcg && !userChose ? { ...process.env, LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' } : process.env;
+  const attempt = async (h: Hypervisor): Promise<RunResult> => {
     try {
-      return await run('virt-make-fs', args, env);
+      return await run('virt-make-fs', args, { ...process.env, ...hypervisorEnv(h) });
     } catch (err) {
       if (isEnoent(err)) {
         fail('LIBGUESTFS_MISSING', 'virt-make-fs (libguestfs) is not installed.',
@@ -320,12 +315,11 @@ async function virtMakeFs(args: string[]): Promise<void> {
       throw err;
     }
   };
-  let r = await attempt(userChose ? false : tcgNeeded === true);
-  if (r.code !== 0 && !userChose && tcgNeeded === undefined && KVM_BROKEN.test(r.output)) {
-    r = await attempt(true);
-    if (r.code === 0) tcgNeeded = true;
-  } else if (r.code === 0 && tcgNeeded === undefined && !userChose) {
-    tcgNeeded = false;
+  const choice = chooseHypervisor().hypervisor;
+  let r = await attempt(choice);
+  if (r.code !== 0 && choice === 'kvm' && classifyLaunchFailure(r.output) === 'kvm-broken') {
+    rememberVerdict('tcg', KVM_BROKEN_REASON);
+    r = await attempt('tcg');
   }
   if (r.code !== 0) {
     fail('APPLIANCE_LAUNCH_FAILED', 'virt-make-fs could not build the sample guest image.',
