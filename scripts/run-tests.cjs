@@ -26,7 +26,8 @@ function walk(dir, out) {
 const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 const unit = all.filter((f) => !/\.(int|boot|e2e)\.test\.js$/.test(f));
 const heavy = all.filter((f) => /\.(int|boot|e2e)\.test\.js$/.test(f));
-const tiers = unitOnly ? [[unit, 0]] : [[unit, 0], [heavy, 2]];
+// The renderer's unit tests (React, jsdom) run under vitest, between the node unit tier and the heavy one.
+const runRenderer = filters.length === 0 || filters.some((x) => x.includes('renderer'));
 
 // Tests never touch the user's own Guestprep data and state (database, KVM verdict, overlays).
 const scratch = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'guestprep-tests-'));
@@ -34,12 +35,20 @@ process.env.GUESTPREP_DATA_DIR = process.env.GUESTPREP_DATA_DIR || path.join(scr
 process.env.GUESTPREP_STATE_DIR = process.env.GUESTPREP_STATE_DIR || path.join(scratch, 'state');
 
 let status = 0;
-for (const [files, concurrency] of tiers) {
-  if (files.length === 0) continue;
+function nodeTests(files, concurrency) {
+  if (files.length === 0) return;
   const args = ['--test', '--test-reporter=spec'];
   if (concurrency) args.push(`--test-concurrency=${concurrency}`);
   const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
   if (r.status !== 0) status = r.status || 1;
 }
+
+nodeTests(unit, 0);
+if (runRenderer) {
+  const vitest = require.resolve('vitest/vitest.mjs');
+  const r = spawnSync(process.execPath, [vitest, 'run', '--config', path.join(__dirname, '..', 'renderer', 'vite.config.ts')], { stdio: 'inherit' });
+  if (r.status !== 0) status = r.status || 1;
+}
+if (!unitOnly) nodeTests(heavy, 2);
 fs.rmSync(scratch, { recursive: true, force: true });
 process.exit(status);

@@ -1,0 +1,83 @@
+// Step 2: what inspection found inside the image, and what deserves attention before going on.
+
+import { useWizard } from '../api/context';
+import { Warnings } from '../components/ErrorBox';
+import { Facts } from '../components/Facts';
+import { StepHeading } from '../components/StepHeading';
+import { formatBytes, formatDuration } from '../lib/format';
+
+/** Below this much free space a node with a bundled JRE will likely not fit (the plan checks exactly). */
+const LOW_SPACE = 512 * 1024 * 1024;
+
+export function GuestStep() {
+  const report = useWizard((s) => s.inspect.report);
+  if (!report) {
+    return (
+      <section className="step" aria-labelledby="step-title">
+        <StepHeading>Guest</StepHeading>
+        <p>No image inspected yet.</p>
+      </section>
+    );
+  }
+  const g = report.guest;
+  const warnings: string[] = [...report.notices];
+  if (g.osType !== 'linux') warnings.push(`The guest runs ${g.osType}: Guestprep prepares Linux guests only.`);
+  if (g.osType === 'linux' && !g.linux) warnings.push('No way to start a service at boot was found (no systemd, sysvinit or rc.local).');
+  if (g.linux?.init === 'rclocal') warnings.push('Only rc.local was found: the node is started from it, without restart supervision by an init system.');
+  if (g.freeBytes < LOW_SPACE) warnings.push(`Only ${formatBytes(g.freeBytes)} free on ${g.freeBytesMountpoint}: the node and its Java runtime may not fit.`);
+  if (g.existing) warnings.push(`A Guestprep node is already installed (${g.existing.record.installedAt}): preparing again replaces it, including its logs.`);
+  const rec = g.existing?.record;
+
+  return (
+    <section className="step" aria-labelledby="step-title">
+      <StepHeading>Guest</StepHeading>
+      <Facts
+        label="Guest facts"
+        items={[
+          ['Operating system', `${g.productName || g.distro} (${g.osType})`],
+          ['Distribution', `${g.distro} ${g.majorVersion}.${g.minorVersion}`],
+          ['Architecture', g.arch],
+          ['Hostname', g.hostname || '(none)'],
+          ['Init system', g.linux ? `${g.linux.init}${g.linux.sysvLayout ? ` (${g.linux.sysvLayout} layout)` : ''}` : 'none found'],
+          ['Free space', `${formatBytes(g.freeBytes)} on ${g.freeBytesMountpoint}`],
+          ['Root device', <code key="r">{g.root}</code>],
+          ['Image', `${report.image.format}${report.image.subformat ? ` (${report.image.subformat})` : ''}, ${formatBytes(report.image.virtualSize)} virtual, ${formatBytes(report.image.fileSize)} on disk`],
+          ['Inspection took', formatDuration(report.timings.totalMs)],
+        ]}
+      />
+      <Warnings items={warnings} label="Guest warnings" />
+      {rec ? (
+        <section aria-labelledby="existing-title" className="existing" data-testid="existing-install">
+          <h3 id="existing-title">Existing node installation</h3>
+          <Facts
+            label="Existing installation"
+            items={[
+              ['Installed', `${rec.installedAt} by Guestprep ${rec.guestprepVersion}`],
+              ['Directory', <code key="d">{rec.installDir}</code>],
+              ['Resource Manager', <code key="u">{rec.rmUrl}</code>],
+              ['Node name', rec.nodeName],
+              ['Node source', rec.nodeSource],
+              rec.workers !== undefined && ['Workers', String(rec.workers)],
+              ['Service', `${rec.serviceName} (${rec.init}), user ${rec.serviceUser}`],
+              ['ProActive', `${rec.proactive.version} (${rec.proactive.generation === 'modern' ? '6.2+' : '3.x'})`],
+              rec.jre && ['Java', `${rec.jre.version} ${rec.jre.arch}`],
+              ['Credentials', rec.hasCredentials ? 'installed' : 'none'],
+            ]}
+          />
+        </section>
+      ) : null}
+      {g.mountpoints.length ? (
+        <details>
+          <summary>Mountpoints ({g.mountpoints.length})</summary>
+          <ul>
+            {g.mountpoints.map((m) => (
+              <li key={m.mountpoint}>
+                <code>{m.mountpoint}</code> ← <code>{m.device}</code>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
+  );
+}

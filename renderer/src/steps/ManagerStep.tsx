@@ -1,0 +1,129 @@
+// Step 5: where and how the node joins. The URL is checked on every keystroke (locally, same rules as
+// the engine); the whole form is validated by the backend ('settings.validate'), debounced, and its
+// error is shown under the field it is about, with its fix.
+
+import { useEffect, type ReactNode } from 'react';
+import type { ErrorData } from '../../../main/contract/contract';
+import { useWizard } from '../api/context';
+import { Warnings } from '../components/ErrorBox';
+import { StepHeading } from '../components/StepHeading';
+import { fieldOfError } from '../lib/field-of-error';
+import { checkRmUrl, PROTOCOL_HINTS } from '../lib/rm-url';
+import type { ManagerForm } from '../store/wizard';
+import { Presets } from './Presets';
+
+export const VALIDATE_DEBOUNCE_MS = 350;
+
+function Field(props: {
+  id: keyof ManagerForm;
+  label: string;
+  hint: ReactNode;
+  error?: { message: string; fix: string };
+  disabled?: boolean;
+  placeholder?: string;
+  multiline?: boolean;
+  inputMode?: 'numeric';
+}) {
+  const value = useWizard((s) => s.form[props.id]);
+  const setField = useWizard((s) => s.setField);
+  const hintId = `${props.id}-hint`;
+  const errId = `${props.id}-error`;
+  const common = {
+    id: props.id,
+    value,
+    disabled: props.disabled,
+    placeholder: props.placeholder,
+    spellCheck: false,
+    autoComplete: 'off',
+    'aria-invalid': props.error ? true : undefined,
+    'aria-describedby': props.error ? `${hintId} ${errId}` : hintId,
+  } as const;
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.multiline ? (
+        <textarea {...common} rows={3} onChange={(e) => setField(props.id, e.currentTarget.value)} />
+      ) : (
+        <input {...common} type="text" inputMode={props.inputMode} onChange={(e) => setField(props.id, e.currentTarget.value)} />
+      )}
+      <p className="hint" id={hintId}>{props.hint}</p>
+      {props.error ? (
+        <p className="field-error" id={errId} role="alert">
+          {props.error.message}. <span className="fix">Fix: {props.error.fix}</span>
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function ManagerStep() {
+  const form = useWizard((s) => s.form);
+  const formSeq = useWizard((s) => s.formSeq);
+  const validation = useWizard((s) => s.validation);
+  const validate = useWizard((s) => s.validateSettings);
+  const generation = useWizard((s) => s.proactive.info?.generation);
+  const hostname = useWizard((s) => s.inspect.report?.guest.hostname);
+
+  // Debounced: typing a URL must not fire a backend call per keystroke; each form change restarts it.
+  useEffect(() => {
+    if (validation.seq === formSeq && validation.status !== 'idle') return;
+    // Nothing worth a round trip: the local URL check already says what is wrong.
+    if (!checkRmUrl(form.rmUrl).ok) return;
+    const t = setTimeout(() => void validate(), VALIDATE_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [formSeq, form.rmUrl, validate, validation.seq, validation.status]);
+
+  const url = checkRmUrl(form.rmUrl);
+  const urlTyped = form.rmUrl.trim() !== '';
+  const current = validation.seq === formSeq;
+  const backendError: ErrorData | undefined = current && validation.status === 'error' ? validation.error : undefined;
+  const errField = backendError ? fieldOfError(backendError) ?? 'rmUrl' : undefined;
+  const errorFor = (f: keyof ManagerForm) => (errField === f && backendError ? backendError : undefined);
+  const urlError = urlTyped && !url.ok ? { message: url.message ?? 'invalid URL', fix: url.fix ?? '' } : errorFor('rmUrl');
+  const legacy = generation === 'legacy';
+
+  return (
+    <section className="step" aria-labelledby="step-title">
+      <StepHeading>Manager</StepHeading>
+      <Presets />
+      <form className="manager-form" onSubmit={(e) => e.preventDefault()} aria-label="Node settings">
+        <Field
+          id="rmUrl"
+          label="Resource Manager URL"
+          placeholder={legacy ? 'rmi://rm.example.org:1099' : 'pnp://rm.example.org:64738'}
+          error={urlError}
+          hint={
+            <span data-testid="rm-hint">
+              {url.protocol ? PROTOCOL_HINTS[url.protocol] : 'pnp://HOST:64738, pnps://HOST:64739, pamr://0 (through a router, for VMs behind NAT) or rmi://HOST:1099 (3.x). Not the http:// portal address.'}
+            </span>
+          }
+        />
+        <Field id="nodeSource" label="Node source" placeholder="Default" hint="The node source must already exist in the Resource Manager (Default always does), else the node exits." error={errorFor('nodeSource')} />
+        <Field id="nodeName" label="Node name" placeholder={hostname || 'guest hostname'} hint="Empty: the guest's hostname is used." error={errorFor('nodeName')} />
+        <Field
+          id="workers"
+          label="Workers"
+          inputMode="numeric"
+          placeholder={legacy ? 'not available in 3.x' : 'number of CPUs'}
+          disabled={legacy}
+          hint={legacy ? 'ProActive 3.x nodes have no workers option (its -w is a join timeout).' : 'Tasks the node runs at once. Empty: one per CPU of the VM.'}
+          error={errorFor('workers')}
+        />
+        <Field id="credentialsFile" label="Credentials file" placeholder="/path/to/node.cred" hint="Host path of a .cred file made with the server's create-cred tool; installed readable by the service user only. Empty: the distribution's default." error={errorFor('credentialsFile')} />
+        <Field id="serviceUser" label="Service user" placeholder="same as the service name" hint="The guest user the node runs as; a dedicated system user is created. Type root only if you really need it." error={errorFor('serviceUser')} />
+        <Field id="jvmOptions" label="JVM options" multiline hint="One per line, e.g. -Dproactive.pamr.router.address=ROUTER_HOST for pamr." error={errorFor('jvmOptions')} />
+      </form>
+      <div aria-live="polite" className="status-line" data-testid="validation-status">
+        {validation.status === 'busy' || (!current && urlTyped) ? 'Checking the settings…' : current && validation.status === 'ok' ? 'Settings are valid.' : ''}
+      </div>
+      {current && validation.status === 'ok' && validation.settings ? (
+        <p className="note" data-testid="resolved">
+          The node <strong>{validation.settings.nodeName}</strong> joins <code>{validation.settings.rm.url}</code> in node source{' '}
+          <strong>{validation.settings.nodeSource}</strong>, as service <code>{validation.settings.serviceName}</code> run by{' '}
+          <code>{validation.settings.serviceUser}</code>, installed in <code>{validation.settings.installDir}</code>.
+        </p>
+      ) : null}
+      {current && validation.status === 'ok' ? <Warnings items={[...(validation.settings?.rm.note ? [validation.settings.rm.note] : []), ...validation.warnings]} label="Settings warnings" /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,525 @@
+// The wizard's whole state and its actions, as a zustand vanilla store bound to one GuestprepClient.
+// Components render from it and call its actions; the rules that decide whether a step may be left
+// (stepStatus) live here too, so they are tested without React.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type {
+  ErrorData,
+  Events,
+  GuestprepClient,
+  InspectReport,
+  JreInfo,
+  NodeSettings,
+  PlanPreview,
+  Preset,
+  ProactiveInfo,
+  SettingsInput,
+} from '../../../main/contract/contract';
+import { checkJavaForGuest } from '../lib/compat';
+import { IMAGE_EXTENSIONS, partitionByExtension } from '../lib/files';
+import { checkRmUrl } from '../lib/rm-url';
+import { finishRun, idleRun, isActive, reduceRunEvent, startingRun, type RunState } from './run-state';
+
+export const STEPS = [
+  { id: 'image', title: 'Image' },
+  { id: 'guest', title: 'Guest' },
+  { id: 'java', title: 'Java' },
+  { id: 'proactive', title: 'ProActive' },
+  { id: 'manager', title: 'Manager' },
+  { id: 'review', title: 'Review' },
+  { id: 'run', title: 'Run' },
+  { id: 'result', title: 'Result' },
+] as const;
+
+export type StepId = (typeof STEPS)[number]['id'];
+
+export const stepIndex = (id: StepId): number => STEPS.findIndex((s) => s.id === id);
+
+export interface ImageCandidate {
+  name: string;
+  /** Undefined when the host path of a dropped file cannot be known (browser bridge). */
+  path?: string;
+}
+
+export interface ArchiveState<T> {
+  path: string;
+  status: 'idle' | 'busy' | 'ok' | 'error';
+  info?: T;
+  error?: ErrorData;
+}
+
+/** The Manager form as typed: strings, so a half-typed number is kept as the user sees it. */
+export interface ManagerForm {
+  rmUrl: string;
+  nodeSource: string;
+  nodeName: string;
+  workers: string;
+  credentialsFile: string;
+  serviceUser: string;
+  /** Extra JVM options, one a line (pamr needs the router address here). */
+  jvmOptions: string;
+}
+
+export const emptyForm: ManagerForm = { rmUrl: '', nodeSource: '', nodeName: '', workers: '', credentialsFile: '', serviceUser: '', jvmOptions: '' };
+
+export interface Validation {
+  status: 'idle' | 'busy' | 'ok' | 'error';
+  /** Which form state the answer is for: answers to older input are dropped. */
+  seq: number;
+  settings?: NodeSettings;
+  warnings: string[];
+  error?: ErrorData;
+}
+
+export interface WizardData {
+  step: StepId;
+  view: 'wizard' | 'history';
+  candidates: ImageCandidate[];
+  refused: Array<{ name: string; reason: string }>;
+  /** Set when a dropped file's path could not be read (bridge): the field is the way then. */
+  dropNotice?: string;
+  imagePath: string;
+  inspect: { status: 'idle' | 'busy' | 'ok' | 'error'; path?: string; report?: InspectReport; error?: ErrorData };
+  jre: ArchiveState<JreInfo>;
+  proactive: ArchiveState<ProactiveInfo>;
+  form: ManagerForm;
+  formSeq: number;
+  validation: Validation;
+  preset?: string;
+  presets: Preset[];
+  plan: { status: 'idle' | 'busy' | 'ok' | 'error'; value?: PlanPreview; error?: ErrorData; key?: string };
+  run: RunState;
+}
+
+export interface WizardActions {
+  goTo(step: StepId): void;
+  next(): Promise<void>;
+  back(): void;
+  setView(view: WizardData['view']): void;
+  addImageFiles(files: readonly File[]): void;
+  setImagePath(path: string): void;
+  chooseImage(path: string): Promise<void>;
+  setArchivePath(role: 'jre' | 'proactive', path: string): void;
+  detectArchive(role: 'jre' | 'proactive', path?: string): Promise<void>;
+  clearArchive(role: 'jre' | 'proactive'): void;
+  setField<K extends keyof ManagerForm>(key: K, value: ManagerForm[K]): void;
+  validateSettings(): Promise<void>;
+  loadPresets(): Promise<ErrorData | undefined>;
+  applyPreset(name: string): void;
+  savePreset(name: string): Promise<ErrorData | undefined>;
+  renamePreset(from: string, to: string): Promise<ErrorData | undefined>;
+  deletePreset(name: string): Promise<ErrorData | undefined>;
+  previewPlan(): Promise<void>;
+  startRun(): Promise<void>;
+  cancelRun(): Promise<ErrorData | undefined>;
+  prepareAnother(): void;
+}
+
+export type WizardState = WizardData & WizardActions;
+export type WizardStore = StoreApi<WizardState>;
+
+export function initialData(): WizardData {
+  return {
+    step: 'image',
+    view: 'wizard',
+    candidates: [],
+    refused: [],
+    imagePath: '',
+    inspect: { status: 'idle' },
+    jre: { path: '', status: 'idle' },
+    proactive: { path: '', status: 'idle' },
+    form: { ...emptyForm },
+    formSeq: 0,
+    validation: { status: 'idle', seq: -1, warnings: [] },
+    presets: [],
+    plan: { status: 'idle' },
+    run: idleRun,
+  };
+}
+
+// ---------------------------------------------------------------- derived values
+
+/** What the Manager form means as SettingsInput: empty fields are left to the backend's defaults. */
+export function settingsInput(s: Pick<WizardData, 'form' | 'proactive'>): SettingsInput {
+  const f = s.form;
+  const out: SettingsInput = { rmUrl: f.rmUrl.trim() };
+  if (f.nodeName.trim()) out.nodeName = f.nodeName.trim();
+  if (f.nodeSource.trim()) out.nodeSource = f.nodeSource.trim();
+  // 3.x has no workers option: never send one, whatever the field held before a generation change.
+  if (f.workers.trim() && s.proactive.info?.generation !== 'legacy') out.workers = f.workers.trim();
+  if (f.credentialsFile.trim()) out.credentialsFile = f.credentialsFile.trim();
+  if (f.serviceUser.trim()) out.serviceUser = f.serviceUser.trim();
+  const jvm = f.jvmOptions.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (jvm.length) out.jvmOptions = jvm;
+  return out;
+}
+
+export function javaCompat(s: Pick<WizardData, 'jre' | 'inspect'>) {
+  const jre = s.jre.info;
+  const guest = s.inspect.report?.guest;
+  return jre && guest ? checkJavaForGuest(jre, guest) : { warnings: [] as string[] };
+}
+
+export function bundledJavaCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) {
+  const b = s.proactive.info?.bundledJre;
+  const guest = s.inspect.report?.guest;
+  return b && guest ? checkJavaForGuest(b, guest, 'The Java runtime bundled with ProActive') : { warnings: [] as string[] };
+}
+
+/** Key of everything a plan depends on: a plan made for other inputs is stale. */
+export function planKey(s: WizardData): string {
+  return JSON.stringify([s.inspect.path, s.jre.info?.archivePath, s.proactive.info?.archivePath, settingsInput(s)]);
+}
+
+export interface StepStatus {
+  ok: boolean;
+  /** Why Next is disabled, in words the user can act on. */
+  reason?: string;
+}
+
+export function stepStatus(s: WizardData, step: StepId): StepStatus {
+  switch (step) {
+    case 'image':
+      if (s.inspect.status === 'busy') return { ok: false, reason: 'Inspecting the image (about 15 s)…' };
+      if (s.inspect.status === 'error') return { ok: false, reason: `The image was refused: ${s.inspect.error?.message ?? 'unknown error'}` };
+      if (s.inspect.status !== 'ok') return { ok: false, reason: 'Choose a disk image: drop it, pick a VirtualBox disk, or type its path.' };
+      return { ok: true };
+    case 'guest':
+      if (!s.inspect.report) return { ok: false, reason: 'Inspect an image first.' };
+      if (s.inspect.report.guest.osType !== 'linux') return { ok: false, reason: `The guest runs ${s.inspect.report.guest.osType}; Guestprep prepares Linux guests.` };
+      return { ok: true };
+    case 'java': {
+      if (s.jre.status === 'busy') return { ok: false, reason: 'Reading the Java archive…' };
+      if (s.jre.status === 'error') return { ok: false, reason: `The Java archive was refused: ${s.jre.error?.message ?? 'unknown error'}` };
+      if (s.jre.path.trim() && s.jre.status !== 'ok') return { ok: false, reason: 'Check the Java archive (press Enter in the field or Detect).' };
+      const c = javaCompat(s);
+      if (c.error) return { ok: false, reason: c.error.message };
+      return { ok: true };
+    }
+    case 'proactive': {
+      if (s.proactive.status === 'busy') return { ok: false, reason: 'Reading the ProActive archive…' };
+      if (s.proactive.status === 'error') return { ok: false, reason: `The ProActive archive was refused: ${s.proactive.error?.message ?? 'unknown error'}` };
+      if (s.proactive.status !== 'ok' || !s.proactive.info) return { ok: false, reason: 'Choose the ProActive node distribution archive.' };
+      if (!s.jre.info && !s.proactive.info.bundledJre) {
+        return { ok: false, reason: 'This distribution bundles no Java runtime: go back to the Java step and choose one.' };
+      }
+      const c = bundledJavaCompat(s);
+      if (!s.jre.info && c.error) return { ok: false, reason: c.error.message };
+      return { ok: true };
+    }
+    case 'manager': {
+      if (!s.form.rmUrl.trim()) return { ok: false, reason: 'Enter the Resource Manager URL.' };
+      const url = checkRmUrl(s.form.rmUrl);
+      if (!url.ok) return { ok: false, reason: `Fix the Resource Manager URL: ${url.message}` };
+      const v = s.validation;
+      if (v.status === 'error' && v.seq === s.formSeq) return { ok: false, reason: `Fix the settings: ${v.error?.message ?? 'invalid'}` };
+      if (v.status !== 'ok' || v.seq !== s.formSeq) return { ok: false, reason: 'Checking the settings…' };
+      return { ok: true };
+    }
+    case 'review': {
+      const p = s.plan;
+      if (p.status === 'busy') return { ok: false, reason: 'Building the plan…' };
+      if (p.status === 'error') return { ok: false, reason: `The plan could not be built: ${p.error?.message ?? 'unknown error'}` };
+      if (p.status !== 'ok' || !p.value || p.key !== planKey(s)) return { ok: false, reason: 'The plan is not ready yet.' };
+      if (p.value.requiredBytes > p.value.freeBytes) return { ok: false, reason: 'Not enough free space in the guest for this installation.' };
+      return { ok: true };
+    }
+    case 'run':
+      if (s.run.status === 'success') return { ok: true };
+      if (s.run.status === 'failed') return { ok: false, reason: 'The run failed: see the error above, fix it, then go back and run again.' };
+      if (s.run.status === 'cancelled') return { ok: false, reason: 'The run was cancelled; the image was left unchanged.' };
+      return { ok: false, reason: 'The run is in progress.' };
+    case 'result':
+      return { ok: false, reason: 'This is the last step.' };
+  }
+}
+
+/** A step can be visited when every step before it is valid (and no run is under way). */
+export function canVisit(s: WizardData, step: StepId): boolean {
+  if (isActive(s.run)) return step === 'run';
+  const target = stepIndex(step);
+  if (step === 'run' && s.run.status === 'idle') return false;
+  if (step === 'result' && s.run.status !== 'success') return false;
+  for (let i = 0; i < target; i++) {
+    const id = STEPS[i]!.id;
+    if (id === 'run' || id === 'result') continue;
+    if (!stepStatus(s, id).ok) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- the store
+
+export function createWizardStore(client: GuestprepClient, initial: Partial<WizardData> = {}): WizardStore {
+  // Run subscriptions live outside the state: they are not data to render.
+  let unsubscribe: (() => void) | undefined;
+
+  return createStore<WizardState>()((set, get) => {
+    const resetDownstreamOfArchives = () => set((s) => ({ validation: { ...s.validation, status: 'idle' }, plan: { status: 'idle' } }));
+
+    return {
+      ...initialData(),
+      ...initial,
+
+      goTo(step) {
+        if (canVisit(get(), step)) set({ step });
+      },
+
+      async next() {
+        const s = get();
+        if (s.step === 'review') return get().startRun();
+        if (!stepStatus(s, s.step).ok) return;
+        const i = stepIndex(s.step);
+        const to = STEPS[i + 1]?.id;
+        if (to) set({ step: to });
+      },
+
+      back() {
+        const s = get();
+        if (isActive(s.run)) return;
+        const i = stepIndex(s.step);
+        // From the run or result, Back returns to the review (the plan), not into a finished run.
+        if (s.step === 'run' || s.step === 'result') {
+          set({ step: 'review' });
+          return;
+        }
+        if (i > 0) set({ step: STEPS[i - 1]!.id });
+      },
+
+      setView(view) {
+        set({ view });
+      },
+
+      addImageFiles(files) {
+        const { accepted, refused } = partitionByExtension(files, IMAGE_EXTENSIONS, 'a disk image');
+        const candidates = accepted.map((f) => ({ name: f.name, path: client.pathForFile(f) || undefined }));
+        const unknownPath = candidates.some((c) => !c.path);
+        set({
+          candidates,
+          refused,
+          dropNotice: unknownPath
+            ? 'The path of a dropped file cannot be read here (the browser page has no access to your file system): type or paste the full path in the field below.'
+            : undefined,
+        });
+        const first = candidates[0];
+        if (first?.path) void get().chooseImage(first.path);
+      },
+
+      setImagePath(path) {
+        set({ imagePath: path });
+      },
+
+      async chooseImage(path) {
+        const image = path.trim();
+        if (!image) return;
+        set({ imagePath: image, inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
+        const res = await client.call('image.inspect', { image });
+        // The user may have chosen another image meanwhile: only the latest choice counts.
+        if (get().inspect.path !== image) return;
+        if (res.ok) {
+          set({ inspect: { status: 'ok', path: image, report: res.value } });
+          if (get().step === 'image') set({ step: 'guest' });
+        } else {
+          set({ inspect: { status: 'error', path: image, error: res.error } });
+        }
+      },
+
+      setArchivePath(role, path) {
+        set((s) => ({ [role]: { ...s[role], path, status: 'idle', info: undefined, error: undefined } }) as Partial<WizardState>);
+      },
+
+      async detectArchive(role, pathArg) {
+        const path = (pathArg ?? get()[role].path).trim();
+        if (!path) return;
+        set({ [role]: { path, status: 'busy' } } as Partial<WizardState>);
+        resetDownstreamOfArchives();
+        const res = await client.call('archive.detect', { path, role });
+        if (get()[role].path !== path) return;
+        if (!res.ok) {
+          set({ [role]: { path, status: 'error', error: res.error } } as Partial<WizardState>);
+        } else if (res.value.role !== role) {
+          set({ [role]: { path, status: 'error', error: { code: 'INTERNAL', message: `the backend answered for a ${res.value.role} archive`, fix: 'Report this as a bug.' } } } as Partial<WizardState>);
+        } else {
+          set({ [role]: { path, status: 'ok', info: res.value.info } } as Partial<WizardState>);
+        }
+      },
+
+      clearArchive(role) {
+        set({ [role]: { path: '', status: 'idle' } } as Partial<WizardState>);
+        resetDownstreamOfArchives();
+      },
+
+      setField(key, value) {
+        set((s) => ({ form: { ...s.form, [key]: value }, formSeq: s.formSeq + 1, preset: undefined }));
+      },
+
+      async validateSettings() {
+        const s = get();
+        const guest = s.inspect.report?.guest;
+        const proactive = s.proactive.info;
+        const seq = s.formSeq;
+        if (!guest || !proactive) {
+          set({ validation: { status: 'error', seq, warnings: [], error: { code: 'SETTING_INVALID', message: 'choose an image and the ProActive archive first', fix: 'Go back to the Image and ProActive steps.' } } });
+          return;
+        }
+        set({ validation: { ...s.validation, status: 'busy', seq } });
+        const res = await client.call('settings.validate', { settings: settingsInput(s), guest, jre: s.jre.info, proactive });
+        if (get().formSeq !== seq) return;
+        set({
+          validation: res.ok
+            ? { status: 'ok', seq, settings: res.value.settings, warnings: res.value.warnings }
+            : { status: 'error', seq, warnings: [], error: res.error },
+        });
+      },
+
+      async loadPresets() {
+        const res = await client.call('presets.list', {});
+        if (!res.ok) return res.error;
+        set({ presets: res.value });
+        return undefined;
+      },
+
+      applyPreset(name) {
+        const p = get().presets.find((x) => x.name === name);
+        if (!p) return;
+        const st = p.data.settings;
+        const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+        set((s) => ({
+          preset: name,
+          formSeq: s.formSeq + 1,
+          form: {
+            rmUrl: str(st.rmUrl),
+            nodeSource: str(st.nodeSource),
+            nodeName: str(st.nodeName),
+            workers: str(st.workers),
+            credentialsFile: str(st.credentialsFile),
+            serviceUser: str(st.serviceUser),
+            jvmOptions: (st.jvmOptions ?? []).join('\n'),
+          },
+        }));
+      },
+
+      async savePreset(name) {
+        const s = get();
+        const res = await client.call('presets.save', {
+          name,
+          data: { jre: s.jre.info?.archivePath, proactive: s.proactive.info?.archivePath, settings: settingsInput(s) },
+        });
+        if (!res.ok) return res.error;
+        await get().loadPresets();
+        set({ preset: res.value.name });
+        return undefined;
+      },
+
+      async renamePreset(from, to) {
+        const res = await client.call('presets.rename', { from, to });
+        if (!res.ok) return res.error;
+        await get().loadPresets();
+        if (get().preset === from) set({ preset: res.value.name });
+        return undefined;
+      },
+
+      async deletePreset(name) {
+        const res = await client.call('presets.delete', { name });
+        if (!res.ok) return res.error;
+        await get().loadPresets();
+        if (get().preset === name) set({ preset: undefined });
+        return undefined;
+      },
+
+      async previewPlan() {
+        const s = get();
+        const report = s.inspect.report;
+        const proactive = s.proactive.info;
+        if (!report || !proactive) return;
+        const key = planKey(s);
+        set({ plan: { status: 'busy', key } });
+        const res = await client.call('plan.preview', {
+          image: report.image.path,
+          guest: report.guest,
+          imageInfo: report.image,
+          jre: s.jre.info,
+          proactive,
+          settings: settingsInput(s),
+        });
+        if (get().plan.key !== key) return;
+        set({ plan: res.ok ? { status: 'ok', key, value: res.value } : { status: 'error', key, error: res.error } });
+      },
+
+      async startRun() {
+        const s = get();
+        if (isActive(s.run) || !stepStatus(s, 'review').ok || !s.proactive.info || !s.inspect.report) return;
+        unsubscribe?.();
+        set({ step: 'run', run: startingRun(s.plan.value) });
+        // Subscribe before starting: the first events may arrive before run.start answers with the id.
+        let runId: string | undefined;
+        const early: Array<{ kind: 'event'; p: Events['run.event'] } | { kind: 'result'; p: Events['run.result'] }> = [];
+        const onEvent = (p: Events['run.event']) => set((st) => ({ run: reduceRunEvent(st.run, p.event) }));
+        const onResult = (p: Events['run.result']) => {
+          set((st) => ({ run: finishRun(st.run, p.result) }));
+          unsubscribe?.();
+          unsubscribe = undefined;
+          if (get().run.status === 'success' && get().step === 'run') set({ step: 'result' });
+        };
+        const offEvent = client.on('run.event', (p) => (runId === undefined ? early.push({ kind: 'event', p }) : p.runId === runId && onEvent(p)));
+        const offResult = client.on('run.result', (p) => (runId === undefined ? early.push({ kind: 'result', p }) : p.runId === runId && onResult(p)));
+        unsubscribe = () => {
+          offEvent();
+          offResult();
+        };
+        const res = await client.call('run.start', {
+          image: s.inspect.report.image.path,
+          jre: s.jre.info?.archivePath,
+          proactive: s.proactive.info.archivePath,
+          settings: settingsInput(s),
+          preset: s.preset,
+        });
+        if (!res.ok) {
+          unsubscribe?.();
+          unsubscribe = undefined;
+          set((st) => ({ run: finishRun(st.run, { ok: false, error: res.error }) }));
+          return;
+        }
+        runId = res.value.runId;
+        set((st) => ({ run: { ...st.run, runId, status: st.run.status === 'starting' ? 'running' : st.run.status } }));
+        for (const x of early) {
+          if (x.p.runId !== runId) continue;
+          if (x.kind === 'event') onEvent(x.p);
+          else onResult(x.p);
+        }
+      },
+
+      async cancelRun() {
+        const { run } = get();
+        if (!run.runId || !isActive(run)) return undefined;
+        set((st) => ({ run: { ...st.run, status: 'cancelling' } }));
+        const res = await client.call('run.cancel', { runId: run.runId });
+        if (!res.ok) {
+          set((st) => ({ run: st.run.status === 'cancelling' ? { ...st.run, status: 'running' } : st.run }));
+          return res.error;
+        }
+        if (!res.value.cancelled) {
+          // Too late to cancel (the run was committing or already over): its result event will tell.
+          set((st) => ({ run: st.run.status === 'cancelling' ? { ...st.run, status: 'running' } : st.run }));
+        }
+        return undefined;
+      },
+
+      prepareAnother() {
+        unsubscribe?.();
+        unsubscribe = undefined;
+        // Keep what is reusable across images (archives, manager settings, preset); the image and
+        // everything derived from it (guest, validation against that guest, plan, run) starts over.
+        set((s) => ({
+          ...initialData(),
+          jre: s.jre,
+          proactive: s.proactive,
+          form: s.form,
+          formSeq: s.formSeq + 1,
+          preset: s.preset,
+          presets: s.presets,
+        }));
+      },
+    };
+  });
+}
