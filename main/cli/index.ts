@@ -13,6 +13,9 @@ import { EXIT, exitCodeFor } from './exit-codes';
 import { formatError, formatInspect, formatPrepare } from './format';
 import { runDemo } from './demo';
 import { runDoctor } from './doctor';
+import { runServe } from './serve';
+import { openStore } from '../backend/store';
+import { defaultDbPath } from '../backend/paths';
 import { applyPreset, explicitOptions, openCliStore, recordCliRun, type CliRunRecorder } from './preset-options';
 import type { Store } from '../backend/store-types';
 
@@ -194,6 +197,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const e = toErrorData(err);
         rep.error(e);
         setExit(exitCodeFor(e.code));
+      }
+    });
+
+  program
+    .command('serve')
+    .description('Serve the Guestprep app to a browser on this machine (127.0.0.1 only, with a per-start token): for headless Linux boxes, reach it with ssh -L.')
+    .option('--port <n>', 'port to listen on (default: a free one)', '0')
+    .option('--host <addr>', 'address to listen on (only 127.0.0.1 is accepted)', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .action(async (o: { port: string; host: string; open?: boolean }) => {
+      let store: Store | undefined;
+      try {
+        store = openStore(defaultDbPath());
+        const s = await runServe({ store, port: Number(o.port), host: o.host, open: !!o.open, log: io.err });
+        await s.stopped;
+        setExit(EXIT.ok);
+      } catch (err) {
+        const e = toErrorData(err);
+        io.err(formatError(e));
+        setExit(exitCodeFor(e.code));
+      } finally {
+        store?.close();
       }
     });
 

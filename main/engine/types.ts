@@ -86,6 +86,55 @@ export interface GuestFacts {
   freeBytesMountpoint: string;
   linux?: LinuxBootFacts;
   existing?: ExistingInstall;
+  /** Windows guests only: what the Windows plan needs (see WindowsFacts). */
+  windows?: WindowsFacts;
+}
+
+/** A Windows service (a Services subkey of the current control set) that runs a Guestprep service wrapper. */
+export interface WindowsServiceInfo {
+  /** Key name under Services, e.g. ProActiveNode (also the service name `sc` knows). */
+  name: string;
+  /** Its ImagePath as stored (REG_SZ or REG_EXPAND_SZ, unexpanded). */
+  imagePath: string;
+  /** Values of its Parameters subkey, by value name: strings as text, DWORDs as decimal text. */
+  parameters: Record<string, string>;
+}
+
+/**
+ * What inspection learns about a Windows guest, read inside the launched appliance. Registry paths are
+ * given without the HKLM\SYSTEM prefix; control sets as their key names (ControlSet001 ...), because
+ * offline there is no CurrentControlSet link: SYSTEM\Select\Current says which one boots.
+ */
+export interface WindowsFacts {
+  /** e.g. "Windows 10 Pro" (SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProductName). */
+  productName: string;
+  /** InstallationType as libguestfs reports it: "Client", "Server", "Server Core", or "" when unknown. */
+  productVariant: string;
+  /** 6.1 = Windows 7 / Server 2008 R2, 10.0 = Windows 10 and 11 / Server 2016+. */
+  majorVersion: number;
+  minorVersion: number;
+  /** From the PE header of cmd.exe: i386 or x86_64 (or what libguestfs says for other machines). */
+  arch: string;
+  /** Guest path of %SystemRoot% with its real case, e.g. /Windows. */
+  systemRoot: string;
+  /** The control set that boots, e.g. ControlSet002: from SYSTEM\Select\Current when it could be read. */
+  currentControlSet: string;
+  /** What libguestfs inspection said about it (inspect-get-windows-current-control-set), '' if nothing. */
+  inspectedControlSet: string;
+  /** Set when inspection and SYSTEM\Select\Current disagree (Select was trusted) or Select could not be read. */
+  controlSetNote?: string;
+  /** Drive letter of the system volume (the inspected root), e.g. "C"; '' when MountedDevices does not say. */
+  systemDrive: string;
+  /** All drive mappings inspection found: letter -> libguestfs device. */
+  driveMappings: Record<string, string>;
+  /** Guest path of the SYSTEM hive with its real case (e.g. /Windows/System32/config/SYSTEM). */
+  systemHivePath: string;
+  /** Guest path of the SOFTWARE hive with its real case, '' if the guest has none. */
+  softwareHivePath: string;
+  /** Free bytes on the system volume (statvfs of the mounted root). */
+  freeBytes: number;
+  /** A service in the current control set whose ImagePath runs guestprep-service*.exe, if there is one. */
+  existingService?: WindowsServiceInfo;
 }
 
 // ---------------------------------------------------------------- archives

@@ -1,0 +1,329 @@
+// The backend object: every call of the contract (contract.ts `Calls`) implemented once over the engine and
+// the store, for the two adapters that expose it (Electron IPC, the browser bridge). Handlers THROW
+// GuestprepError; the adapters turn that into a Result with `toResult`, so errors always cross as data.
+//
+// Runs are started in the background: `run.start` answers with the run id at once, then every engine event
+// is pushed as 'run.event', logged in the store's history, and the run ends with one 'run.result'.
+
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type {
+  ArchiveInfo,
+  CallReq,
+  CallRes,
+  EventSink,
+  Handlers,
+  PlanPreview,
+  Result,
+  RunOutcome,
+} from '../contract/contract';
+import { fail, toErrorData } from '../engine/errors';
+import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
+import { detectJre, detectProactive, checkJreForGuest } from '../engine/archive/detect';
+import { validateSettings } from '../engine/settings/validate';
+import { checkCredentialsFile } from '../engine/run/credentials';
+import { buildPlan, renderScript } from '../engine/plan';
+import { inspectImage } from '../engine/run/inspect-image';
+import { prepare, type PrepareReport } from '../engine/run/prepare';
+import { GUESTPREP_VERSION } from '../engine/version';
+import { listVirtualBoxVms } from './vbox';
+import type { Store } from './store-types';
+
+export interface BackendOptions {
+  store: Store;
+  emit: EventSink;
+  /**
+   * Where runs keep their overlays. The engine reads it from GUESTPREP_STATE_DIR, so giving it here sets that
+   * variable for this process (a backend owns its process: the app or `guestprep serve`).
+   */
+  stateDir?: string;
+  /** For tests: where VirtualBox's settings are looked for (default: the user's home). */
+  vboxHome?: string;
+}
+
+export type Backend = Handlers & {
+  /** Cancels the runs and inspections under way and waits until the engine has cleaned up after them. */
+  dispose(): Promise<void>;
+};
+
+/** A handler's promise as a Result: what the adapters send to the page. */
+export async function toResult<T>(p: Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, error: toErrorData(err) };
+  }
+}
+
+interface ActiveRun {
+  id: string;
+  image: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+// ------------------------------------------------------------------------------ request checks
+
+// Requests come from a page (over IPC or a WebSocket): their shape is checked here, so a malformed request
+// is a SETTING_INVALID with a fix rather than an INTERNAL TypeError deep in the engine.
+function obj(req: unknown, call: string): Record<string, unknown> {
+  if (!req || typeof req !== 'object' || Array.isArray(req)) fail('SETTING_INVALID', `${call}: the request is not an object.`, 'Reload the page; if it persists, report it.');
+  return req as Record<string, unknown>;
+}
+
+function str(req: Record<string, unknown>, key: string, call: string, what: string): string {
+  const v = req[key];
+  if (typeof v !== 'string' || v.trim() === '') fail('SETTING_INVALID', `${call}: ${what} is missing.`, `Give ${what}.`);
+  return v;
+}
+
+function optStr(req: Record<string, unknown>, key: string, call: string): string | undefined {
+  const v = req[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') fail('SETTING_INVALID', `${call}: ${key} must be text.`, 'Reload the page; if it persists, report it.');
+  return v;
+}
+
+function settingsOf(req: Record<string, unknown>, call: string): SettingsInput {
+  const s = req.settings;
+  if (!s || typeof s !== 'object' || Array.isArray(s)) fail('SETTING_INVALID', `${call}: the node settings are missing.`, 'Fill in the Resource Manager URL (and the other node settings).');
+  return s as SettingsInput;
+}
+
+function needObject<T>(v: unknown, call: string, what: string, fix: string): T {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail('SETTING_INVALID', `${call}: ${what} is missing.`, fix);
+  return v as T;
+}
+
+// ------------------------------------------------------------------------------ settings and plan
+
+/**
+ * The settings checked against the guest and the archives, as `prepare` checks them after inspection, with
+ * the same warnings: what the Manager and Review steps show is what the run will do.
+ */
+async function validateAgainstGuest(settings: SettingsInput, guest: GuestFacts, jre: JreInfo | undefined, proactive: ProactiveInfo) {
+  const warnings: string[] = [];
+  if (jre) warnings.push(...checkJreForGuest(jre, guest).warnings);
+  if (proactive.bundledJre) warnings.push(...checkJreForGuest(proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
+  const credentials = settings.credentialsFile ? await checkCredentialsFile(settings.credentialsFile) : undefined;
+  const validated = validateSettings(settings, { guest, jre, proactive, credentials });
+  for (const w of validated.warnings) if (!warnings.includes(w)) warnings.push(w);
+  return { settings: validated.settings, warnings };
+}
+
+/** Where the preview script says an upload comes from: a run streams the archives, nothing is staged yet. */
+function previewUploadPath(ref: UploadRef): string {
+  return ref.kind === 'file' ? ref.source : `<${ref.id}.tar staged by guestprep>`;
+}
+
+const mb = (n: number) => `${Math.ceil(n / 1024 / 1024)} MB`;
+
+async function previewPlan(req: CallReq<'plan.preview'>): Promise<PlanPreview> {
+  const r = obj(req, 'plan.preview');
+  const image = str(r, 'image', 'plan.preview', 'the image');
+  const guest = needObject<GuestFacts>(r.guest, 'plan.preview', 'what inspection found', 'Inspect the image first.');
+  const imageInfo = needObject<CallReq<'plan.preview'>['imageInfo']>(r.imageInfo, 'plan.preview', 'the image facts', 'Inspect the image first.');
+  const proactive = needObject<ProactiveInfo>(r.proactive, 'plan.preview', 'the ProActive archive', 'Choose the ProActive node archive.');
+  const jre = r.jre === undefined || r.jre === null ? undefined : needObject<JreInfo>(r.jre, 'plan.preview', 'the Java runtime', 'Choose the Java runtime archive again.');
+  const v = await validateAgainstGuest(settingsOf(r, 'plan.preview'), guest, jre, proactive);
+  const plan = buildPlan({ guest, settings: v.settings, jre, proactive, guestprepVersion: GUESTPREP_VERSION, now: new Date().toISOString() });
+  const warnings = [...v.warnings];
+  for (const w of plan.warnings) if (!warnings.includes(w)) warnings.push(w);
+  // The run refuses this (GUEST_NO_SPACE) after its launch; the preview says it before.
+  if (guest.freeBytes < plan.requiredBytes) {
+    warnings.push(`The guest has ${mb(guest.freeBytes)} free on ${guest.freeBytesMountpoint} and the install needs about ${mb(plan.requiredBytes)}: the run will be refused. Free space in the VM or choose another install folder.`);
+  }
+  return {
+    settings: v.settings,
+    steps: plan.steps.map((s) => ({ id: s.id, title: s.title, commands: s.commands.length, ...(s.bytes !== undefined ? { bytes: s.bytes } : {}) })),
+    script: renderScript(plan, { image, format: imageInfo.format, uploadPath: previewUploadPath }),
+    requiredBytes: plan.requiredBytes,
+    freeBytes: guest.freeBytes,
+    atNextBoot: plan.atNextBoot,
+    warnings,
+  };
+}
+
+// ------------------------------------------------------------------------------ history lines
+
+/** One history line per event worth keeping (bytes and progress events are too many and say little later). */
+export function logLine(e: RunEvent, elapsedMs: number): string | undefined {
+  const t = `+${(elapsedMs / 1000).toFixed(1)}s`;
+  switch (e.type) {
+    case 'phase':
+      return `${t} [${e.phase}] ${e.message}`;
+    case 'step':
+      return `${t} step ${e.index + 1}/${e.total} ${e.status}: ${e.title} (${e.stepId})`;
+    case 'log':
+      return `${t} ${e.level}: ${e.message}`;
+    default:
+      return undefined;
+  }
+}
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+// ------------------------------------------------------------------------------ the backend
+
+export function createBackend(opts: BackendOptions): Backend {
+  const { store, emit } = opts;
+  if (opts.stateDir) process.env.GUESTPREP_STATE_DIR = opts.stateDir;
+  const runs = new Map<string, ActiveRun>();
+  const inspections = new Set<AbortController>();
+  let disposed = false;
+
+  const notDisposed = () => {
+    if (disposed) fail('CANCELLED', 'Guestprep is shutting down.', 'Start Guestprep again.');
+  };
+
+  /**
+   * Store and event-sink failures must not break a run that is writing an image: the run goes on, only its
+   * record (or one page update) suffers.
+   */
+  const safely = (f: () => void) => {
+    try {
+      f();
+    } catch {
+      /* the history is best effort; the run's result still reaches the page */
+    }
+  };
+
+  function startRun(req: CallReq<'run.start'>): CallRes<'run.start'> {
+    notDisposed();
+    const r = obj(req, 'run.start');
+    const image = resolve(str(r, 'image', 'run.start', 'the disk image'));
+    const proactive = str(r, 'proactive', 'run.start', 'the ProActive node archive');
+    const jre = optStr(r, 'jre', 'run.start');
+    const preset = optStr(r, 'preset', 'run.start');
+    const settings = settingsOf(r, 'run.start');
+    // Two runs on one image would each commit their own overlay into it: the second would undo the first.
+    for (const other of runs.values()) {
+      if (other.image === image) {
+        fail('IMAGE_BUSY', `Run ${other.id} is already preparing ${image}.`, `Wait for run ${other.id} to finish, or cancel it, then start again.`);
+      }
+    }
+
+    const id = newRunId();
+    const controller = new AbortController();
+    const t0 = Date.now();
+    safely(() => store.history.start({ id, image, preset, startedAt: new Date(t0).toISOString() }));
+
+    const onEvent = (event: RunEvent) => {
+      const line = logLine(event, Date.now() - t0);
+      if (line) safely(() => store.history.appendLog(id, line));
+      // The engine calls this from inside the run: a page that cannot be reached must not fail the run.
+      safely(() => emit('run.event', { runId: id, event }));
+    };
+
+    const finish = (outcome: RunOutcome, result: Result<PrepareReport>) => {
+      const durationMs = Date.now() - t0;
+      safely(() => store.history.finish(id, result.ok ? { outcome, durationMs, report: result.value } : { outcome, durationMs, error: result.error }));
+      runs.delete(id);
+      safely(() => emit('run.result', { runId: id, result }));
+    };
+
+    // Deferred so the page gets {runId} before the first event of that run (prepare emits one synchronously).
+    const done = new Promise<void>((resolveDone) => setImmediate(resolveDone)).then(() =>
+      prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal }).then(
+        (report) => finish('success', { ok: true, value: report }),
+        (err: unknown) => {
+          const error = toErrorData(err);
+          finish(error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
+        },
+      ),
+    );
+    runs.set(id, { id, image, controller, done });
+    return { runId: id };
+  }
+
+  const handlers: Handlers = {
+    'image.inspect': async (req) => {
+      notDisposed();
+      const image = str(obj(req, 'image.inspect'), 'image', 'image.inspect', 'the disk image');
+      const ac = new AbortController();
+      inspections.add(ac);
+      try {
+        return await inspectImage(image, { signal: ac.signal });
+      } finally {
+        inspections.delete(ac);
+      }
+    },
+
+    'archive.detect': async (req): Promise<ArchiveInfo> => {
+      const r = obj(req, 'archive.detect');
+      const path = str(r, 'path', 'archive.detect', 'the archive');
+      if (r.role === 'jre') return { role: 'jre', info: await detectJre(path) };
+      if (r.role === 'proactive') return { role: 'proactive', info: await detectProactive(path) };
+      fail('SETTING_INVALID', `archive.detect: unknown role ${JSON.stringify(r.role)}.`, "The role is 'jre' or 'proactive'.");
+    },
+
+    'settings.validate': async (req) => {
+      const r = obj(req, 'settings.validate');
+      const guest = needObject<GuestFacts>(r.guest, 'settings.validate', 'what inspection found', 'Inspect the image first.');
+      const proactive = needObject<ProactiveInfo>(r.proactive, 'settings.validate', 'the ProActive archive', 'Choose the ProActive node archive.');
+      const jre = r.jre === undefined || r.jre === null ? undefined : needObject<JreInfo>(r.jre, 'settings.validate', 'the Java runtime', 'Choose the Java runtime archive again.');
+      return validateAgainstGuest(settingsOf(r, 'settings.validate'), guest, jre, proactive);
+    },
+
+    'plan.preview': async (req) => previewPlan(req),
+
+    'run.start': async (req) => startRun(req),
+
+    'run.cancel': async (req) => {
+      const runId = str(obj(req, 'run.cancel'), 'runId', 'run.cancel', 'the run id');
+      const run = runs.get(runId);
+      if (!run || run.controller.signal.aborted) return { cancelled: false };
+      run.controller.abort();
+      return { cancelled: true };
+    },
+
+    'presets.list': async () => store.presets.list(),
+    'presets.save': async (req) => {
+      const r = obj(req, 'presets.save');
+      return store.presets.save(str(r, 'name', 'presets.save', 'the preset name'), needObject(r.data, 'presets.save', 'the preset settings', 'Fill in the settings to save.'));
+    },
+    'presets.rename': async (req) => {
+      const r = obj(req, 'presets.rename');
+      return store.presets.rename(str(r, 'from', 'presets.rename', 'the preset to rename'), str(r, 'to', 'presets.rename', 'the new name'));
+    },
+    'presets.delete': async (req) => ({ deleted: store.presets.delete(str(obj(req, 'presets.delete'), 'name', 'presets.delete', 'the preset name')) }),
+    'presets.export': async (req) => {
+      const names = obj(req ?? {}, 'presets.export').names;
+      if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) {
+        fail('SETTING_INVALID', 'presets.export: names must be a list of preset names.', 'Choose the presets to export again.');
+      }
+      return { json: store.presets.exportJson(names as string[] | undefined) };
+    },
+    'presets.import': async (req) => {
+      const r = obj(req, 'presets.import');
+      return store.presets.importJson(str(r, 'json', 'presets.import', 'the presets JSON'), r.overwrite === true);
+    },
+
+    'history.list': async (req) => store.history.list((req ?? {}) as CallReq<'history.list'>),
+    'history.get': async (req) => {
+      const id = str(obj(req, 'history.get'), 'id', 'history.get', 'the run id');
+      const entry = store.history.get(id);
+      if (!entry) fail('RUN_NOT_FOUND', `No run ${id} in the history.`, 'Refresh the history: the run may have been recorded by another Guestprep data folder.');
+      return entry;
+    },
+
+    'vbox.list': async () => listVirtualBoxVms(opts.vboxHome ? { home: opts.vboxHome } : {}),
+
+    // Only Electron's main process can reveal a file in the desktop's file manager; it overrides this.
+    'shell.showInFolder': async () => ({ shown: false }),
+  };
+
+  return {
+    ...handlers,
+    async dispose() {
+      disposed = true;
+      for (const ac of inspections) ac.abort();
+      const pending = [...runs.values()];
+      for (const r of pending) r.controller.abort();
+      // The engine removes each overlay before its promise settles: wait, so the process does not exit first.
+      await Promise.allSettled(pending.map((r) => r.done));
+    },
+  };
+}
