@@ -164,6 +164,20 @@ describe('manager step', () => {
     });
     expect(store.getState().preset).toBe('lab2');
   });
+
+  it('presets: applying one re-detects the archives it was saved with', async () => {
+    const { store, client } = ready();
+    const preset = { name: 'saved', data: { jre: '/archives/other-jre.tar.gz', proactive: proactive().archivePath, settings: { rmUrl: 'pnp://rm' } }, createdAt: '', updatedAt: '' };
+    client.handlers['presets.list'] = () => [preset];
+    await store.getState().loadPresets();
+    const before = client.callsOf('archive.detect').length;
+    store.getState().applyPreset('saved');
+    await new Promise((r) => setTimeout(r, 0));
+    const detected = client.callsOf('archive.detect').slice(before);
+    // The JRE differs and is detected again; the ProActive archive is the one already chosen.
+    expect(detected).toEqual([{ path: '/archives/other-jre.tar.gz', role: 'jre' }]);
+    expect(store.getState().jre.path).toBe('/archives/other-jre.tar.gz');
+  });
 });
 
 describe('review, run, result', () => {

@@ -397,6 +397,12 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
             jvmOptions: (st.jvmOptions ?? []).join('\n'),
           },
         }));
+        // A preset also carries the Java and ProActive archives it was saved with: re-detect them (they
+        // may have moved since), unless the user already picked those very files.
+        for (const role of ['jre', 'proactive'] as const) {
+          const path = p.data[role];
+          if (path && get()[role].path !== path) void get().detectArchive(role, path);
+        }
       },
 
       async savePreset(name) {
