@@ -50,7 +50,8 @@ test("electron-builder.yml passes electron-builder's own validation and says wha
   assert.equal(cfg.appId, 'org.guestprep.app');
   assert.equal(cfg.productName, 'Guestprep');
   assert.equal(cfg.asar, true);
-  assert.deepEqual(cfg.asarUnpack, ['**/*.node']);
+  // Native addons, and the Windows service wrapper that guestfish uploads from a real host path.
+  assert.deepEqual(cfg.asarUnpack, ['**/*.node', 'resources/windows/bin/**']);
   assert.deepEqual(cfg.linux?.target, ['AppImage', 'deb']);
   assert.deepEqual(cfg.win?.target, ['nsis']);
   for (const dep of ['libguestfs-tools', 'qemu-utils', 'libgtk-3-0', 'libnss3']) assert.ok(cfg.deb?.depends?.includes(dep), dep);
