@@ -210,7 +210,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let store: Store | undefined;
       try {
         store = openStore(defaultDbPath());
-        const s = await runServe({ store, port: Number(o.port), host: o.host, open: !!o.open, log: io.err });
+        // runServe logs whole lines without their newline.
+        const s = await runServe({ store, port: Number(o.port), host: o.host, open: !!o.open, log: (line) => io.err(line + '\n') });
         await s.stopped;
         setExit(EXIT.ok);
       } catch (err) {

@@ -19,13 +19,14 @@ export function ArchivePicker({ role, what }: { role: 'jre' | 'proactive'; what:
   const hintId = `${role}-path-hint`;
   const errId = `${role}-path-error`;
 
-  const onFiles = (files: File[]) => {
+  const onFiles = (files: File[], paths: Array<string | undefined>) => {
     const { accepted, refused } = partitionByExtension(files.slice(0, 1), ARCHIVE_EXTENSIONS, 'an archive');
     if (refused.length) {
       setNotice(`${refused[0]!.name} was refused: ${refused[0]!.reason}.`);
       return;
     }
-    const path = client.pathForFile(accepted[0]!);
+    // The drop zone already asked the client, and fell back to a file:// URI list (browser bridge).
+    const path = paths[0] ?? client.pathForFile(accepted[0]!);
     if (!path) {
       setNotice(`The path of ${accepted[0]!.name} cannot be read here (browser page): type or paste its full path in the field.`);
       return;

@@ -96,7 +96,8 @@ export interface WizardActions {
   next(): Promise<void>;
   back(): void;
   setView(view: WizardData['view']): void;
-  addImageFiles(files: readonly File[]): void;
+  /** paths[i], when given, is files[i]'s host path as the drop zone resolved it (e.g. from a file:// URI list). */
+  addImageFiles(files: readonly File[], paths?: ReadonlyArray<string | undefined>): void;
   setImagePath(path: string): void;
   chooseImage(path: string): Promise<void>;
   setArchivePath(role: 'jre' | 'proactive', path: string): void;
@@ -290,9 +291,10 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
         set({ view });
       },
 
-      addImageFiles(files) {
+      addImageFiles(files, paths) {
         const { accepted, refused } = partitionByExtension(files, IMAGE_EXTENSIONS, 'a disk image');
-        const candidates = accepted.map((f) => ({ name: f.name, path: client.pathForFile(f) || undefined }));
+        const known = (f: File) => paths?.[files.indexOf(f)] || client.pathForFile(f) || undefined;
+        const candidates = accepted.map((f) => ({ name: f.name, path: known(f) }));
         const unknownPath = candidates.some((c) => !c.path);
         set({
           candidates,
