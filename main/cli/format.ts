@@ -28,6 +28,8 @@ function describeImage(i: ImageFileInfo): string {
 }
 
 function describeInit(g: GuestFacts | PrepareReport['guest']): string {
+  // Windows guests start the node as a service registered in the control set that boots.
+  if (g.windows) return `Windows services (${g.windows.currentControlSet || 'control set unknown'}, ${g.windows.systemDrive ? `system drive ${g.windows.systemDrive}:` : 'system drive unknown'})`;
   const init = 'linux' in g && g.linux ? g.linux.init : (g as PrepareReport['guest']).init;
   const layout = 'linux' in g && g.linux ? g.linux.sysvLayout : (g as PrepareReport['guest']).sysvLayout;
   switch (init) {
@@ -96,7 +98,7 @@ export function formatPrepare(r: PrepareReport): string {
   }
   if (r.scriptPath) {
     out.push('', `Script:      ${r.scriptPath}`);
-    for (const f of r.stagedFiles ?? []) out.push(`Staged tar:  ${f}`);
+    for (const f of r.stagedFiles ?? []) out.push(`${f.endsWith(".reg") ? "Staged .reg:" : "Staged tar: "} ${f}`);
     out.push(`Run it with: guestfish --rw --format=${r.image.format} -a ${shQuote(r.image.path)} -i -f ${shQuote(r.scriptPath)}`);
   }
   const t = r.timings;

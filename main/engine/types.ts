@@ -251,7 +251,8 @@ export interface InstallRecord {
   installDir: string;
   serviceName: string;
   serviceUser: string;
-  init: InitSystem;
+  /** How the node starts at boot: a Linux init system, or a Windows service (registered in the SYSTEM hive). */
+  init: InitSystem | 'windows-service';
   rmUrl: string;
   nodeName: string;
   nodeSource: string;
@@ -264,6 +265,8 @@ export interface InstallRecord {
   files: string[];
   /** rc.local edited: its path and the exact line we inserted. */
   rcLocal?: { path: string; line: string };
+  /** Windows guests: where the service was registered (control set name and the key under it). */
+  windowsService?: { controlSet: string; key: string };
 }
 
 // ---------------------------------------------------------------- plans
@@ -276,18 +279,34 @@ export interface InstallRecord {
 export type GfArg = string | { upload: UploadRef };
 
 export interface UploadRef {
-  /** Which archive (or file) is streamed: 'jre', 'proactive', 'credentials'. */
+  /** Which archive (or file) is streamed: 'jre', 'proactive', 'credentials', 'wrapper', 'service-reg', 'system-hive'. */
   id: string;
-  /** A host file used as is (credentials), or an archive re-streamed as a plain, sanitised tar. */
-  kind: 'file' | 'tar';
-  /** Host path of the source (the archive or the credentials file). */
+  /**
+   * 'file': a host file used as is (credentials, the service wrapper). 'tar': an archive re-streamed as a
+   * plain, sanitised tar (through a FIFO). 'content': `content` written to a host temp file before the
+   * command runs (a dry run writes it next to the script, so it can be read and reused). 'scratch': a host
+   * temp file the executor allocates once per id and keeps for the whole run, so one command can
+   * `download` into it, a local program change it, and another command `upload` it back.
+   */
+  kind: 'file' | 'tar' | 'content' | 'scratch';
+  /** Host path of the source (the archive or the file); '' for 'content' and 'scratch'. */
   source: string;
   /** Bytes the executor will send for it (for progress). */
   bytes: number;
+  /** 'content' only: the exact text to write. */
+  content?: string;
+  /** 'content' and 'scratch': the file name suffix the dry run uses next to the script (e.g. 'service.reg'). */
+  fileName?: string;
 }
 
 export interface GfCommand {
   argv: [string, ...GfArg[]];
+  /**
+   * A HOST program instead of a guestfish command: argv is the program and its arguments (refs resolved
+   * to host paths). The executor runs it without a shell and fails the step on a non-zero exit; scripts
+   * render it as a guestfish `!` line, so a dry-run script stays runnable with `guestfish -f`.
+   */
+  local?: true;
 }
 
 /** What verification must find in the overlay after the plan ran. */
@@ -295,7 +314,20 @@ export type Expectation =
   | { kind: 'file'; path: string; mode: number; uid: number; gid: number; contains?: string }
   | { kind: 'dir'; path: string; mode: number; uid: number; gid: number }
   | { kind: 'symlink'; path: string; target: string }
-  | { kind: 'absent'; path: string };
+  | { kind: 'absent'; path: string }
+  /** NTFS (Windows guests): modes and owners mean nothing there, so only the type (and a text) is checked. */
+  | { kind: 'present'; path: string; type: 'file' | 'dir'; contains?: string }
+  /**
+   * A registry key in a hive file of the guest, read back on the host with `hivexregedit --export`:
+   * every listed value must be there with exactly this type and data.
+   */
+  | { kind: 'registry'; hivePath: string; prefix: string; key: string; values: Record<string, RegistryValue> };
+
+/** A registry value as Guestprep writes and verifies it. */
+export interface RegistryValue {
+  type: 'dword' | 'sz' | 'expand_sz';
+  data: string | number;
+}
 
 export interface PlanStep {
   /** Stable id, kebab-case: 'upload-jre', 'install-systemd-unit', ... */

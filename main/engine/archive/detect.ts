@@ -324,7 +324,9 @@ export function checkJreForGuest(
     warnings.push(`${what}: Guestprep could not tell which CPU it is built for${guestArch === 'unknown' ? '' : `; the guest is ${guestArch}`}. ` +
       'If it does not match, the node will not start.');
   } else if (jre.arch !== guestArch) {
-    if (jre.arch === 'i386' && guestArch === 'x86_64') {
+    if (jre.arch === 'i386' && guestArch === 'x86_64' && guestOs === 'windows') {
+      warnings.push(`${what} is a 32-bit (x86) build and the guest is 64-bit Windows: it runs (WOW64), with a smaller heap. A 64-bit (x64) Java runtime avoids this.`);
+    } else if (jre.arch === 'i386' && guestArch === 'x86_64') {
       warnings.push(`${what} is a 32-bit (i386) build and the guest is 64-bit (x86_64): it runs only if the guest has the ` +
         '32-bit libraries (libc6:i386 on Debian/Ubuntu, glibc.i686 on RHEL). A 64-bit (x64) Java runtime avoids this.');
     } else if (jre.arch === 'arm' && guestArch === 'aarch64') {

@@ -1,16 +1,20 @@
 // Runs a plan's steps in one live guestfish session. Each command is followed by a marker (see
 // session.ts), so a failure is attributed to the step that issued it, with the libguestfs message.
-// Uploads are streamed through FIFOs; their bytes drive the progress of archive steps.
+// Uploads are streamed through FIFOs; their bytes drive the progress of archive steps. Generated host
+// files ('content' refs: the .reg text) and scratch files ('scratch' refs: a hive downloaded, merged on
+// the host and uploaded back) live in the run's private temp folder; `local` commands run host programs
+// (hivexregedit) between guestfish commands of the same session, so a Windows run is still one launch.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GuestprepError, fail } from '../errors';
 import { renderCommand } from '../quote/guestfish';
 import type { GfCommand, PlanStep, RunEvent, UploadRef } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
 import { feedFifo, makeFifo, FifoFeed } from './fifo';
+import { runHost } from './verify';
 
 export interface ExecuteOptions {
   /** Opens the host-side stream for an upload of kind 'tar' (the sanitised, re-streamed archive). */
@@ -52,10 +56,20 @@ export async function executeSteps(s: GuestfishSession, steps: PlanStep[], opts:
   }
 }
 
+/** A file name for a ref id inside the run's private folder (ids are plan-made, but never trusted as paths). */
+const safeId = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
+
 async function runCommand(s: GuestfishSession, cmd: GfCommand, pipePath: string, step: PlanStep, opts: ExecuteOptions): Promise<number> {
   const feeds: FifoFeed[] = [];
-  const line = renderCommand(cmd, (ref) => {
+  const work = dirname(pipePath);
+  const hostPath = (ref: UploadRef): string => {
     if (ref.kind === 'file') return ref.source;
+    if (ref.kind === 'scratch') return join(work, `scratch-${safeId(ref.id)}`);
+    if (ref.kind === 'content') {
+      const p = join(work, `content-${safeId(ref.id)}`);
+      writeFileSync(p, ref.content ?? '', { mode: 0o600 });
+      return p;
+    }
     makeFifo(pipePath);
     feeds.push(
       feedFifo(pipePath, opts.openUpload(ref), (sent) =>
@@ -63,7 +77,9 @@ async function runCommand(s: GuestfishSession, cmd: GfCommand, pipePath: string,
       ),
     );
     return pipePath;
-  });
+  };
+  if (cmd.local) return runLocal(cmd, hostPath);
+  const line = renderCommand(cmd, hostPath);
   try {
     const r = await s.execRaw(line, false);
     if (!r.ok) {
@@ -86,6 +102,25 @@ async function runCommand(s: GuestfishSession, cmd: GfCommand, pipePath: string,
     }
     throw err;
   }
+}
+
+/** A host program, spawned without a shell; a non-zero exit fails the step with the program's stderr. */
+async function runLocal(cmd: GfCommand, hostPath: (ref: UploadRef) => string): Promise<number> {
+  const [program, ...args] = cmd.argv.map((a) => (typeof a === 'string' ? a : hostPath(a.upload)));
+  const r = await runHost(program, args);
+  if (r.code !== 0) {
+    const why = r.code === null ? 'could not be started' : `exited with code ${r.code}`;
+    const first = (r.stderr.trim() || r.stdout.trim()).split('\n')[0];
+    throw new GuestprepError({
+      code: r.code === null && program === 'hivexregedit' ? 'LIBGUESTFS_MISSING' : 'STEP_FAILED',
+      message: `${program} ${why}${first ? `: ${first}` : ''}`,
+      fix: r.code === null && program === 'hivexregedit'
+        ? 'Install hivex\'s hivexregedit: on Debian/Ubuntu `apt-get install libwin-hivex-perl`, on Fedora `dnf install hivex`. The image was not changed.'
+        : 'See the details; the image was not changed.',
+      detail: [r.stderr.trim(), r.stdout.trim()].filter(Boolean).join('\n'),
+    });
+  }
+  return 0;
 }
 
 function checkAborted(signal: AbortSignal | undefined, stepId: string): void {
@@ -132,6 +167,9 @@ export function fixForStepFailure(message: string): string {
   }
   if (/Not a directory|File exists/i.test(message)) {
     return 'Something in the guest is in the way of the install folder. Choose another --install-dir or remove it in the VM. The image was not changed.';
+  }
+  if (/hivexregedit|cannot create .* since parent/i.test(message)) {
+    return "The guest's SYSTEM registry hive could not take the service's keys (details below). Boot the VM once so Windows repairs its registry, then run again. The image was not changed.";
   }
   if (/Read-only file system/i.test(message)) {
     return 'The guest filesystem could not be written (it may need a check: boot the VM once or run fsck). The image was not changed.';

@@ -2,8 +2,13 @@
 // plan meant to create is there with the intended type, owner and mode, that links point where they
 // should, and that generated files carry what they must. Only a fully verified overlay is committed.
 
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Expectation } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
+import { compareRegValues, findRegKey, parseRegText } from '../quote/reg';
 
 export interface VerifyResult {
   checked: number;
@@ -32,17 +37,64 @@ function octal(n: number): string {
 }
 
 export async function verifyExpectations(s: GuestfishSession, expectations: Expectation[]): Promise<VerifyResult> {
-  // Pipelined: every query is sent at once; answers come back in order.
-  const results = await Promise.all(expectations.map((e) => checkOne(s, e)));
-  return { checked: expectations.length, failures: results.filter((r): r is string => r !== undefined) };
+  const work = mkdtempSync(join(tmpdir(), 'guestprep-verify-'));
+  try {
+    // Pipelined: every query is sent at once; answers come back in order.
+    const results = await Promise.all(expectations.map((e, i) => (e.kind === 'registry' ? checkRegistry(s, e, join(work, `hive-${i}`)) : checkOne(s, e))));
+    return { checked: expectations.length, failures: results.filter((r): r is string => r !== undefined) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
-async function checkOne(s: GuestfishSession, e: Expectation): Promise<string | undefined> {
+/** Runs a host program without a shell; resolves with its exit code and output (never rejects). */
+export function runHost(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', (err) => resolve({ code: null, stdout, stderr: stderr + String(err) }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A registry expectation: the hive is downloaded from the overlay and exported on the host. Reading it with
+ * the guestfish hivex commands would work too, but hivexregedit is what wrote it, and its export is one
+ * exact, typed text to compare with (guestfish prints binary values raw).
+ */
+async function checkRegistry(s: GuestfishSession, e: Extract<Expectation, { kind: 'registry' }>, hostHive: string): Promise<string | undefined> {
+  const where = `${e.hivePath} ${e.prefix}\\${e.key}`;
+  const d = await s.exec(['download', e.hivePath, hostHive], { tolerate: true });
+  if (!d.ok) return `${where}: the hive could not be read (${d.error ?? 'download failed'})`;
+  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, hostHive, e.key]);
+  if (x.code !== 0) return `${where}: the key could not be exported (${x.stderr.trim().split('\n')[0] || `exit ${String(x.code)}`})`;
+  let problems: string[];
+  try {
+    problems = compareRegValues(e.values, findRegKey(parseRegText(x.stdout), `${e.prefix}\\${e.key}`));
+  } catch (err) {
+    problems = [`the export could not be read: ${(err as Error).message}`];
+  }
+  return problems.length ? `${where}: ${problems.join('; ')}` : undefined;
+}
+
+async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 'registry' }>): Promise<string | undefined> {
   const st = await s.exec(['lstatns', e.path], { tolerate: true });
   const stat = st.ok ? parseStat(st.output) : undefined;
   if (e.kind === 'absent') return stat ? `${e.path} should not exist` : undefined;
   if (!stat) return `${e.path} is missing`;
   const type = stat.mode & S_IFMT;
+  if (e.kind === 'present') {
+    // NTFS through ntfs-3g: modes and owners are synthesised, so only the type and the text are checked.
+    if (type !== (e.type === 'file' ? S_IFREG : S_IFDIR)) return `${e.path} is not a ${e.type === 'file' ? 'regular file' : 'directory'}`;
+    if (e.type === 'file' && e.contains !== undefined) {
+      const c = await s.exec(['cat', e.path], { tolerate: true });
+      if (!c.ok || !c.output.includes(e.contains)) return `${e.path}: does not contain ${JSON.stringify(e.contains)}`;
+    }
+    return undefined;
+  }
   if (e.kind === 'symlink') {
     if (type !== S_IFLNK) return `${e.path} is not a symbolic link`;
     const t = await s.exec(['readlink', e.path], { tolerate: true });

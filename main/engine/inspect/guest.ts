@@ -9,6 +9,8 @@ import { join, posix } from 'node:path';
 import { fail } from '../errors';
 import type { GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
+import { inspectWindows } from './windows';
+import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
 
 export interface InspectOptions {
   /** Install directory the run will use: free space is measured on the filesystem that holds it. */
@@ -74,11 +76,30 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
     freeBytesMountpoint: '/',
   };
 
+  if (osType === 'windows') {
+    // inspectWindows mounts what it needs itself (we did above) and reads the registry in this session.
+    const win = await inspectWindows(s, root, { readonly: opts.readonly });
+    facts.windows = win;
+    facts.freeBytes = win.freeBytes;
+    facts.freeBytesMountpoint = win.systemDrive ? `${win.systemDrive}:` : '/';
+    if (win.arch) facts.arch = win.arch;
+    // An earlier Guestprep install: its record sits in <install dir>\guestprep (the default folder unless
+    // the user names another); an unreadable or foreign name is simply not looked for here.
+    let dir = '';
+    try {
+      dir = windowsGuestPath(resolveWindowsInstallDir(isWindowsPath(opts.installDir) ? opts.installDir : undefined, win.systemDrive));
+    } catch {
+      dir = '';
+    }
+    const existing = dir ? await readInstallRecord(s, dir) : undefined;
+    if (existing) facts.existing = existing;
+    return facts;
+  }
   if (osType !== 'linux') {
     fail(
       'GUEST_UNSUPPORTED_OS',
-      `This guest runs ${product || osType}; Guestprep prepares Linux guests for now.`,
-      'Pick the disk of a Linux VM. Windows guests are on the way.',
+      `This guest runs ${product || osType}; Guestprep prepares Linux and Windows guests.`,
+      'Pick the disk of a Linux or Windows VM.',
     );
   }
 

@@ -86,7 +86,7 @@ test('legacy (3.x): rm-start-node, -r -n -s order, never -w; workers refused', (
 
 test('expectations: dirs, archives, generated files, all root-owned', () => {
   const plan = buildPlan(input({ settings: nodeSettings({ credentials: { hostPath: '/h/c', bytes: 1 } }) }));
-  const byPath = new Map(plan.expectations.map((e) => [e.path, e]));
+  const byPath = new Map(plan.expectations.map((e) => ['path' in e ? e.path : '', e]));
   assert.deepEqual(byPath.get('/opt/proactive'), { kind: 'dir', path: '/opt/proactive', mode: 0o755, uid: 0, gid: 0 });
   assert.deepEqual(byPath.get('/opt/proactive/node/logs'), { kind: 'dir', path: '/opt/proactive/node/logs', mode: 0o750, uid: 0, gid: 0 });
   assert.deepEqual(byPath.get('/opt/proactive/jre/bin/java'), { kind: 'file', path: '/opt/proactive/jre/bin/java', mode: 0o755, uid: 0, gid: 0 });
@@ -104,7 +104,7 @@ test('expectations: dirs, archives, generated files, all root-owned', () => {
   const files = writtenFiles(plan);
   for (const e of plan.expectations) if (e.kind === 'file' && e.contains) assert.ok(files.get(e.path)?.includes(e.contains), e.path);
   const bundled = buildPlan(input({ proactive: modernProactive({ bundledJre: { major: 17, version: '17.0.9', os: 'linux', arch: 'x86_64' } }) }));
-  assert.ok(bundled.expectations.some((e) => e.path === '/opt/proactive/node/jre/bin/java'));
+  assert.ok(bundled.expectations.some((e) => 'path' in e && e.path === '/opt/proactive/node/jre/bin/java'));
 });
 
 test('no command makes anything world-writable', () => {
@@ -180,7 +180,9 @@ test('an existing install is updated in place: old jre/ and node/ removed, stale
 });
 
 test('guest problems: not Linux, no boot facts, sysvinit without a known layout', () => {
-  rejects(() => buildPlan(input({ guest: guestFacts({ osType: 'windows' }) })), 'GUEST_UNSUPPORTED_OS', /windows/);
+  rejects(() => buildPlan(input({ guest: guestFacts({ osType: 'freebsd' }) })), 'GUEST_UNSUPPORTED_OS', /freebsd/);
+  // Windows guests have their own plan (plan/windows), which needs the Windows facts inspection reads.
+  rejects(() => buildPlan(input({ guest: guestFacts({ osType: 'windows' }) })), 'GUEST_NO_BOOT_HOOK', /Windows facts/);
   rejects(() => buildPlan(input({ guest: { ...guestFacts(), linux: undefined } })), 'GUEST_NO_BOOT_HOOK', /boot/);
   rejects(() => buildPlan(input({ guest: sysvGuest({ sysvLayout: undefined }) })), 'GUEST_NO_BOOT_HOOK', /sysvinit/);
 });

@@ -10,6 +10,7 @@ import {
 } from './common-steps';
 import { FLAVOURS } from './flavours/registry';
 import { installRecordText } from './texts/install-record';
+import { buildWindowsPlan } from './windows/build';
 
 export interface BuildPlanInput {
   guest: GuestFacts;
@@ -21,6 +22,8 @@ export interface BuildPlanInput {
   now: string;
   /** Warnings from validation and archive inspection, carried into the plan. */
   warnings?: string[];
+  /** Windows guests: host path of the service wrapper for an architecture (default: the shipped binaries). */
+  wrapperPath?: (arch: 'x86' | 'x64') => string;
 }
 
 const MIB = 1024 * 1024;
@@ -78,6 +81,7 @@ function nodeSentences(ctx: PlanContext): string[] {
 }
 
 export function buildPlan(input: BuildPlanInput): Plan {
+  if (input.guest.osType === 'windows') return buildWindowsPlan(input);
   const ctx = context(input);
   const { settings, paths, proactive, jre } = ctx;
 

@@ -60,7 +60,8 @@ test('rendered plans run in guestfish and leave exactly what they expect', { ski
     ];
     // Read back: one marker per expectation, then its state; then every written file.
     const checks: string[] = [];
-    const expectations: Expectation[] = plans.flatMap((p) => p.expectations);
+    // Linux plans only: their expectations are files, dirs, links and absences (no NTFS or registry kinds).
+    const expectations = plans.flatMap((p) => p.expectations).filter((e): e is Extract<Expectation, { kind: 'file' | 'dir' | 'symlink' | 'absent' }> => e.kind !== 'present' && e.kind !== 'registry');
     expectations.forEach((e, i) => {
       checks.push(`echo "@@E ${i}"`);
       if (e.kind === 'symlink') checks.push(`readlink ${gfQuote(e.path)}`);

@@ -29,6 +29,13 @@ function commentText(s: string): string {
 
 const comment = (s = '') => (s === '' ? '#' : `# ${commentText(s)}`);
 
+/** A comment line that must stay whole (a command to copy): control characters escaped, cut only past 4000. */
+function fullComment(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `# ${safe.length > 4000 ? `${safe.slice(0, 3997)}...` : safe}`;
+}
+
 /** Words wrapped into comment lines; continuation lines are indented two more spaces. */
 function wrapped(text: string, indent = ''): string[] {
   const lines: string[] = [];
@@ -81,9 +88,27 @@ export function renderScript(plan: Plan, opts: RenderOptions): string {
   if (uploads.length > 0) {
     out.push(comment(), comment('It reads these files from this machine:'));
     for (const u of uploads) {
-      const what = u.kind === 'tar' ? `the archive ${u.source}, re-packed as a plain tar without its top directory` : `a copy of ${u.source}`;
+      const what = u.kind === 'tar' ? `the archive ${u.source}, re-packed as a plain tar without its top directory`
+        : u.kind === 'content' ? 'written by Guestprep next to this script'
+        : u.kind === 'scratch' ? 'a scratch file this script creates: the registry hive is downloaded into it, changed on this machine, and uploaded back'
+        : `a copy of ${u.source}`;
       out.push(comment(`  ${opts.uploadPath(u)}`), ...wrapped(`(${u.id}: ${what})`, '    '));
     }
+  }
+  const reg = uploads.find((u) => u.kind === 'content' && u.fileName?.endsWith('.reg'));
+  if (reg && r.windowsService) {
+    out.push(
+      comment(),
+      ...wrapped(`The service is registered by merging ${opts.uploadPath(reg)} into the guest's SYSTEM hive on this machine ` +
+        '(hivexregedit, a `!` line: needs hivexregedit from hivex), in the same guestfish session. The manual route instead: ' +
+        'leave out the register-service step, then run on the powered-off VM:'),
+      // Not cut at MAX_COMMENT like other comments: a truncated path would make the command useless, and
+      // one word per line keeps each line far below guestfish's 8 KiB buffer.
+      fullComment('  virt-win-reg --merge \\'),
+      fullComment(`    ${shQuote(opts.image)} \\`),
+      fullComment(`    ${shQuote(opts.uploadPath(reg))}`),
+      ...wrapped(`virt-win-reg does not map CurrentControlSet offline; the .reg already names the control set this Windows boots with (${r.windowsService.controlSet}).`),
+    );
   }
   out.push(comment(), comment('At the next boot:'));
   for (const s of plan.atNextBoot) out.push(...wrapped(`- ${s}`, '  '));
@@ -99,7 +124,19 @@ export function renderScript(plan: Plan, opts: RenderOptions): string {
       const written = writtenText(step.commands, i);
       if (written) {
         out.push(comment(`Content of ${written.path}:`));
-        for (const line of written.text.replace(/\n$/, '').split('\n')) out.push(comment(`| ${line}`));
+        // Windows batch files are CRLF on purpose: shown without their \r (the commands write them exactly).
+        // Anywhere else a \r is a problem worth seeing, so it stays visible as \x0d.
+        const crlf = /\.(cmd|bat)$/i.test(written.path);
+        for (const line of (crlf ? written.text.replace(/\r?\n$/, '') : written.text.replace(/\n$/, '')).split('\n')) {
+          out.push(comment(`| ${crlf ? line.replace(/\r$/, '') : line}`));
+        }
+      }
+      for (const a of c.argv.slice(1)) {
+        // Generated host files (the .reg) are shown like generated guest files: the reader sees what is merged.
+        if (typeof a !== 'string' && a.upload.kind === 'content' && a.upload.content !== undefined) {
+          out.push(comment(`Content of ${opts.uploadPath(a.upload)} (on this machine):`));
+          for (const line of a.upload.content.replace(/\r?\n$/, '').split('\n')) out.push(comment(`| ${line.replace(/\r$/, '')}`));
+        }
       }
       out.push(renderCommand(c, opts.uploadPath));
     });

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { GuestFacts, InstallRecord, JreInfo, LinuxBootFacts, NodeSettings, Plan, ProactiveInfo } from '../types';
+import type { GuestFacts, InstallRecord, JreInfo, LinuxBootFacts, NodeSettings, Plan, ProactiveInfo, WindowsFacts } from '../types';
 
 export function linuxFacts(over: Partial<LinuxBootFacts> = {}): LinuxBootFacts {
   return {
@@ -55,6 +55,46 @@ export function rcLocalGuest(rcLocalText?: string, linux: Partial<LinuxBootFacts
     ...(rcLocalText !== undefined ? { rcLocalPath: '/etc/rc.d/rc.local', rcLocalText } : {}),
     ...linux,
   });
+}
+
+/** A Windows 10 x64 guest booting ControlSet002 (like the win10-x64 sample). */
+export function windowsGuest(over: Partial<WindowsFacts> = {}, guest: Partial<GuestFacts> = {}): GuestFacts {
+  const windows: WindowsFacts = {
+    productName: 'Windows 10 Pro',
+    productVariant: 'Client',
+    majorVersion: 10,
+    minorVersion: 0,
+    arch: 'x86_64',
+    systemRoot: '/Windows',
+    currentControlSet: 'ControlSet002',
+    inspectedControlSet: 'ControlSet002',
+    systemDrive: 'C',
+    driveMappings: { C: '/dev/sda1' },
+    systemHivePath: '/Windows/System32/config/SYSTEM',
+    softwareHivePath: '/Windows/System32/config/SOFTWARE',
+    freeBytes: 20 * 1024 ** 3,
+    ...over,
+  };
+  return {
+    root: '/dev/sda1',
+    osType: 'windows',
+    distro: 'windows',
+    majorVersion: windows.majorVersion,
+    minorVersion: windows.minorVersion,
+    productName: windows.productName,
+    arch: windows.arch,
+    hostname: 'WIN10-NODE',
+    mountpoints: [{ mountpoint: '/', device: '/dev/sda1' }],
+    freeBytes: windows.freeBytes,
+    freeBytesMountpoint: 'C:',
+    windows,
+    ...guest,
+  };
+}
+
+/** Settings as validation makes them for a Windows guest. */
+export function windowsSettings(over: Partial<NodeSettings> = {}): NodeSettings {
+  return nodeSettings({ installDir: 'C:\\ProActive', serviceUser: 'LocalSystem', nodeName: 'WIN10-NODE', ...over });
 }
 
 export function jreInfo(over: Partial<JreInfo> = {}): JreInfo {

@@ -87,3 +87,13 @@ test('renderCommand refuses lines guestfish would split', () => {
   assert.equal(renderCommand({ argv: ['write', '/f', fits] }, () => '').length, GF_MAX_LINE);
   assertCode(() => renderCommand({ argv: ['write', '/f', fits + 'x'] }, () => ''), 'INTERNAL', /pieces|line/);
 });
+
+test('a local (host) command renders as a guestfish ! line with single-quoted words', () => {
+  const ref = { id: 'system-hive', kind: 'scratch' as const, source: '', bytes: 0 };
+  const line = renderCommand(
+    { local: true, argv: ['hivexregedit', '--merge', '--prefix', 'HKEY_LOCAL_MACHINE\\SYSTEM', { upload: ref }, "it's.reg"] },
+    () => '/tmp/a b/SYSTEM',
+  );
+  assert.equal(line, "! 'hivexregedit' '--merge' '--prefix' 'HKEY_LOCAL_MACHINE\\SYSTEM' '/tmp/a b/SYSTEM' 'it'\\''s.reg'");
+  assert.throws(() => renderCommand({ local: true, argv: ['x', 'a\nb'] }, () => ''), /line break/);
+});

@@ -53,6 +53,7 @@ const COMMAND_NAME = /^[a-z][a-z0-9-]*$/;
  * for them (a FIFO in the executor, a file next to the script in a dry run), quoted like any argument.
  */
 export function renderCommand(cmd: GfCommand, uploadPath: (ref: UploadRef) => string): string {
+  if (cmd.local) return renderLocalCommand(cmd, uploadPath);
   const [name, ...args] = cmd.argv;
   if (!COMMAND_NAME.test(name)) {
     fail('INTERNAL', `not a guestfish command name: ${JSON.stringify(name)}`, 'This is a bug in Guestprep. Please report it.');
@@ -65,6 +66,28 @@ export function renderCommand(cmd: GfCommand, uploadPath: (ref: UploadRef) => st
   const line = parts.join(' ');
   if (line.length > GF_MAX_LINE) {
     fail('INTERNAL', `a ${name} command is ${line.length} characters long, more than guestfish reads in one line (${GF_MAX_LINE})`, 'This is a bug in Guestprep (long texts must be written in pieces). Please report it.');
+  }
+  return line;
+}
+
+/** POSIX sh single quoting (quote/sh.ts has the same rule; kept here so this module imports nothing of ours). */
+const shSingle = (s: string) => "'" + s.replace(/'/g, "'\\''") + "'";
+
+/**
+ * A host command (GfCommand.local) as a guestfish `!` line: guestfish hands the rest of the line to the
+ * host's /bin/sh, so every word is single-quoted. The executor does not use this line (it spawns the
+ * program without a shell); it is what a dry-run script and the logs show.
+ */
+function renderLocalCommand(cmd: GfCommand, uploadPath: (ref: UploadRef) => string): string {
+  const words = cmd.argv.map((a, i) => {
+    const w = typeof a === 'string' ? a : uploadPath(a.upload);
+    assertEncodable(w, i === 0 ? 'a host program name' : `an argument of ${String(cmd.argv[0])}`);
+    if (/[\r\n]/.test(w)) fail('INTERNAL', `a host command argument contains a line break: ${JSON.stringify(w)}`, 'This is a bug in Guestprep. Please report it.');
+    return shSingle(w);
+  });
+  const line = `! ${words.join(' ')}`;
+  if (line.length > GF_MAX_LINE) {
+    fail('INTERNAL', `a host command is ${line.length} characters long, more than guestfish reads in one line (${GF_MAX_LINE})`, 'This is a bug in Guestprep. Please report it.');
   }
   return line;
 }

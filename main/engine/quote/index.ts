@@ -2,3 +2,5 @@
 export { gfQuote, renderCommand, GF_MAX_LINE } from './guestfish';
 export { shQuote, shWord, shCommandLine } from './sh';
 export { systemdValue, systemdExecArg, systemdExecLine, unitTableField } from './systemd';
+export { regText, regValueLine, regQuote, parseRegText, findRegKey, compareRegValues } from './reg';
+export { cmdValue, cmdQuote } from './cmd';

@@ -26,15 +26,20 @@ export interface JavaChoice {
   warnings: string[];
 }
 
-function checkRuntime(what: string, os: JavaOs, arch: CpuArch, guestArch: string, fixArch: string): string[] {
+const OS_NAME: Record<GuestOs, string> = { linux: 'Linux', windows: 'Windows' };
+
+function checkRuntime(what: string, os: JavaOs, arch: CpuArch, guestArch: string, fixArch: string, guestOs: GuestOs): string[] {
   const warnings: string[] = [];
-  if (os !== 'linux' && os !== 'unknown') {
-    fail('JRE_WRONG_OS', `${what} is for ${os}, but the guest runs Linux`, 'Use a Linux build (e.g. an OpenJDK JRE archive for linux).');
+  if (os !== guestOs && os !== 'unknown') {
+    fail('JRE_WRONG_OS', `${what} is for ${os}, but the guest runs ${OS_NAME[guestOs]}`, `Use a ${OS_NAME[guestOs]} build (e.g. an OpenJDK JRE archive for ${guestOs}).`);
   }
-  if (os === 'unknown') warnings.push(`could not tell which OS ${what} is built for; make sure it is a Linux build`);
+  if (os === 'unknown') warnings.push(`could not tell which OS ${what} is built for; make sure it is a ${OS_NAME[guestOs]} build`);
   const want = normaliseArch(guestArch);
   const have = normaliseArch(arch);
-  if (want !== 'unknown' && have !== 'unknown' && want !== have) {
+  if (guestOs === 'windows' && have === 'i386' && want === 'x86_64') {
+    // 64-bit Windows runs 32-bit programs (WOW64); only the heap is limited.
+    warnings.push(`${what} is a 32-bit build on 64-bit Windows: it runs (WOW64) but with at most about 1.5 GB of heap; a 64-bit (x64) JRE avoids this`);
+  } else if (want !== 'unknown' && have !== 'unknown' && want !== have) {
     fail('JRE_WRONG_ARCH', `${what} is built for ${have}, but the guest is ${want}`, fixArch.replace('ARCH', want));
   } else if (want === 'unknown' || have === 'unknown') {
     warnings.push(`could not compare the CPU architecture of ${what} (${arch}) with the guest's (${guestArch})`);
@@ -42,20 +47,22 @@ function checkRuntime(what: string, os: JavaOs, arch: CpuArch, guestArch: string
   return warnings;
 }
 
-export function chooseJava(guestArch: string, proactive: ProactiveInfo, jre: JreInfo | undefined): JavaChoice {
+export type GuestOs = 'linux' | 'windows';
+
+export function chooseJava(guestArch: string, proactive: ProactiveInfo, jre: JreInfo | undefined, guestOs: GuestOs = 'linux'): JavaChoice {
   const bundled = proactive.generation === 'modern' ? proactive.bundledJre : undefined;
   if (!jre && !bundled) {
     fail('SETTING_INVALID',
       proactive.generation === 'legacy'
         ? 'no Java runtime: 3.x nodes need one and their archive never bundles it'
         : 'no Java runtime: the ProActive archive does not bundle one',
-      'Give a Linux JRE archive with --jre ARCHIVE.');
+      `Give a ${OS_NAME[guestOs]} JRE archive with --jre ARCHIVE.`);
   }
   const warnings: string[] = [];
-  if (jre) warnings.push(...checkRuntime(`the JRE ${jre.version}`, jre.os, jre.arch, guestArch, 'Use a JRE archive for linux ARCH with --jre.'));
+  if (jre) warnings.push(...checkRuntime(`the JRE ${jre.version}`, jre.os, jre.arch, guestArch, `Use a JRE archive for ${guestOs} ARCH with --jre.`, guestOs));
   if (bundled) {
     warnings.push(...checkRuntime(`the JRE bundled in the ProActive archive (${bundled.version})`, bundled.os, bundled.arch, guestArch,
-      'Use the ProActive node archive for linux ARCH.'));
+      `Use the ProActive node archive for ${guestOs} ARCH.`, guestOs));
     if (jre) {
       warnings.push(`the ProActive archive bundles Java ${bundled.version}, which its start script prefers: the JRE given with --jre (${jre.version}) is installed as JAVA_HOME but the node will not use it`);
     }

@@ -5,11 +5,13 @@ import { fail } from '../errors';
 import type { GuestFacts, JreInfo, NodeSettings, ProactiveInfo, SettingsInput } from '../types';
 import { parseSettingsInput } from './input-schema';
 import { resolveInstallDir } from './install-dir';
+import { DEFAULT_INSTALL_DIR, DEFAULT_SERVICE_USER } from '../run/defaults';
 import { validateJvmOptions, withJava17Workaround } from './jvm-options';
 import { resolveNodeName, resolveNodeSource, resolveServiceName, resolveServiceUser } from './names';
 import { parseRmUrl } from './rm-url';
 import { chooseJava } from './runtime';
 import { resolveWorkers } from './workers';
+import { checkWindowsCmdValues, isWindowsPath, resolveWindowsInstallDir, resolveWindowsServiceUser, WINDOWS_SERVICE_USER } from './windows';
 
 export const MAX_CREDENTIALS_BYTES = 64 * 1024;
 
@@ -47,7 +49,8 @@ function existingDefaults(input: SettingsInput, guest: GuestFacts): Pick<Setting
   const rec = guest.existing?.record;
   if (!rec) return { installDir: input.installDir, serviceName: input.serviceName, serviceUser: input.serviceUser };
   const clash = (flag: string, given: string | undefined, had: string) => {
-    if (given !== undefined && given !== had) {
+    const same = given !== undefined && (isWindowsPath(had) ? given.replace(/\//g, '\\').toLowerCase() === had.toLowerCase() : given === had);
+    if (given !== undefined && !same) {
       fail('SETTING_INVALID',
         `this image already has a Guestprep install (${rec.installDir}, service ${rec.serviceName}, user ${rec.serviceUser}) and ${flag} ${given} differs from it`,
         `Leave out ${flag} to update the existing install in place (or use ${flag} ${had}), or start again from a copy of the image without it.`);
@@ -60,9 +63,19 @@ function existingDefaults(input: SettingsInput, guest: GuestFacts): Pick<Setting
 }
 
 export function validateSettings(rawInput: SettingsInput, ctx: ValidateContext): { settings: NodeSettings; warnings: string[] } {
-  const input = parseSettingsInput(rawInput);
-  const warnings: string[] = [];
   const { proactive, guest } = ctx;
+  const windows = guest.osType === 'windows';
+  const parsed = parseSettingsInput(rawInput);
+  // Adapters (the CLI's option defaults, app forms) fill in the Linux defaults before the guest is known.
+  // On a Windows guest those mean "the default", which is the Windows one.
+  const input: SettingsInput = windows
+    ? {
+        ...parsed,
+        installDir: parsed.installDir === DEFAULT_INSTALL_DIR ? undefined : parsed.installDir,
+        serviceUser: parsed.serviceUser === DEFAULT_SERVICE_USER ? undefined : parsed.serviceUser,
+      }
+    : parsed;
+  const warnings: string[] = [];
 
   const rm = parseRmUrl(input.rmUrl);
   const node = resolveNodeName(input.nodeName, guest.hostname);
@@ -71,7 +84,7 @@ export function validateSettings(rawInput: SettingsInput, ctx: ValidateContext):
   const workers = resolveWorkers(input.workers, proactive.generation);
   const credentials = resolveCredentials(input, ctx);
 
-  const java = chooseJava(guest.arch, proactive, ctx.jre);
+  const java = chooseJava(guest.arch, proactive, ctx.jre, windows ? 'windows' : 'linux');
   warnings.push(...java.warnings);
   const jvmOptions = withJava17Workaround(validateJvmOptions(input.jvmOptions), java.major, proactive.generation, input.ignoreUnrecognizedVmOptions);
 
@@ -80,9 +93,21 @@ export function validateSettings(rawInput: SettingsInput, ctx: ValidateContext):
   }
 
   const placed = existingDefaults(input, guest);
-  const installDir = resolveInstallDir(placed.installDir);
+  let installDir: string;
   const serviceName = resolveServiceName(placed.serviceName);
-  const user = resolveServiceUser(placed.serviceUser);
+  let user: { serviceUser: string; warnings: string[] };
+  if (windows) {
+    installDir = resolveWindowsInstallDir(placed.installDir, guest.windows?.systemDrive ?? '');
+    user = { serviceUser: resolveWindowsServiceUser(placed.serviceUser), warnings: [] };
+    checkWindowsCmdValues({ rm, nodeName: node.nodeName, nodeSource, jvmOptions });
+  } else {
+    if (isWindowsPath(placed.installDir)) {
+      fail('SETTING_INVALID', `the install directory ${JSON.stringify(placed.installDir)} is a Windows path, and the guest runs Linux`,
+        'Leave out --install-dir, or give a Linux path under /opt/ or /usr/local/, e.g. /opt/proactive.');
+    }
+    installDir = resolveInstallDir(placed.installDir);
+    user = resolveServiceUser(placed.serviceUser);
+  }
   warnings.push(...user.warnings);
 
   const settings: NodeSettings = {
@@ -110,7 +135,10 @@ export function checkSettingsEarly(rawInput: SettingsInput, proactive?: Proactiv
   resolveNodeSource(input.nodeSource);
   if (proactive) resolveWorkers(input.workers, proactive.generation);
   validateJvmOptions(input.jvmOptions);
-  resolveInstallDir(input.installDir);
+  // The guest's OS is not known yet: a Windows-looking directory gets the Windows rules (without the
+  // drive check), and LocalSystem passes (validateSettings refuses each on the wrong OS).
+  if (isWindowsPath(input.installDir)) resolveWindowsInstallDir(input.installDir, '');
+  else resolveInstallDir(input.installDir);
   resolveServiceName(input.serviceName);
-  resolveServiceUser(input.serviceUser);
+  if (input.serviceUser !== WINDOWS_SERVICE_USER) resolveServiceUser(input.serviceUser);
 }

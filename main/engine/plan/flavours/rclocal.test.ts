@@ -57,6 +57,6 @@ test('rc.local on a second run: line replaced in place, original not saved again
   assert.equal(writtenFiles(second).get('/etc/rc.d/rc.local'), edited);
   assert.ok(!second.steps.find((s) => s.id === 'edit-rc-local')!.commands.some((c) => c.argv[0] === 'cp'));
   assert.ok(second.record.files.includes('/opt/proactive/guestprep/rc.local.orig'), 'the earlier copy is still ours');
-  assert.ok(second.expectations.some((e) => e.path === '/opt/proactive/guestprep/rc.local.orig'));
+  assert.ok(second.expectations.some((e) => 'path' in e && e.path === '/opt/proactive/guestprep/rc.local.orig'));
   assert.ok(!second.steps[0].commands.some((c) => c.argv[0] === 'rm-f' && c.argv[1] === '/etc/rc.d/rc.local'));
 });
