@@ -15,8 +15,7 @@
 // Nothing in the guest can run: there is no libc. Tools like useradd are placeholder scripts that
 // are only there so a "does the guest have useradd?" check sees them.
 
-import { chooseHypervisor, classifyLaunchFailure, hypervisorEnv, rememberVerdict, Hypervisor, KVM_BROKEN_REASON } from '../engine/guestfish/hypervisor';
-import { spawn } from 'node:child_process';
+import { isEnoent, run, virtMakeFs, type RunResult } from './host-tools';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
@@ -284,48 +283,7 @@ async function writeTar(tree: SampleTree, tarPath: string): Promise<void> {
   await out;
 }
 
-interface RunResult { code: number | null; output: string }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-function isEnoent(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-// Nested KVM can be present but broken (qemu aborts on an MSR): the engine's hypervisor module knows the
-// signature and remembers the verdict per host, so virt-make-fs uses the same choice as a run.
-async function virtMakeFs(args: string[]): Promise<void> {
-  const attempt = async (h: Hypervisor): Promise<RunResult> => {
-    try {
-      return await run('virt-make-fs', args, { ...process.env, ...hypervisorEnv(h) });
-    } catch (err) {
-      if (isEnoent(err)) {
-        fail('LIBGUESTFS_MISSING', 'virt-make-fs (libguestfs) is not installed.',
-          'Install libguestfs tools: on Debian/Ubuntu `apt-get install guestfs-tools libguestfs-tools linux-image-generic`.');
-      }
-      throw err;
-    }
-  };
-  const choice = chooseHypervisor().hypervisor;
-  let r = await attempt(choice);
-  if (r.code !== 0 && choice === 'kvm' && classifyLaunchFailure(r.output) === 'kvm-broken') {
-    rememberVerdict('tcg', KVM_BROKEN_REASON);
-    r = await attempt('tcg');
-  }
-  if (r.code !== 0) {
-    fail('APPLIANCE_LAUNCH_FAILED', 'virt-make-fs could not build the sample guest image.',
-      'Run `libguestfs-test-tool` to see why the libguestfs appliance does not start.', { detail: r.output.trim() });
-  }
-}
 
 async function qemuImgConvert(raw: string, out: string, format: 'vdi'): Promise<void> {
   let r: RunResult;
@@ -364,7 +322,7 @@ export async function buildSampleGuest(outDir: string, opts: SampleGuestOptions 
     // A raw result is written next to its final name and renamed, so it stays sparse.
     const raw = format === 'raw' ? `${out}.${process.pid}.partial` : path.join(work, 'disk.raw');
     try {
-      await virtMakeFs(['--partition=mbr', '--type=ext4', `--size=${sizeMb}M`, '--format=raw', tarPath, raw]);
+      await virtMakeFs(['--partition=mbr', '--type=ext4', `--size=${sizeMb}M`, '--format=raw', tarPath, raw], 'the sample guest image');
       await fsp.rm(out, { force: true });
       if (format === 'raw') await fsp.rename(raw, out);
       else await qemuImgConvert(raw, out, 'vdi');

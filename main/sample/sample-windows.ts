@@ -17,13 +17,12 @@
 // virt-make-fs packs the tree into an MBR disk with one NTFS partition; we then write the disk
 // signature that MountedDevices names into the MBR, and qemu-img converts to VDI.
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fail } from '../engine/errors';
-import { chooseHypervisor, classifyLaunchFailure, hypervisorEnv, rememberVerdict, Hypervisor, KVM_BROKEN_REASON } from '../engine/guestfish/hypervisor';
+import { isEnoent, run, virtMakeFs, type RunResult } from './host-tools';
 
 export type WindowsVariant = 'win7-x86' | 'win10-x64';
 
@@ -301,22 +300,6 @@ export function systemDriveBlob(systemReg: string): { diskSignature: number; par
 
 // ---------------------------------------------------------------- building
 
-interface RunResult { code: number | null; output: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-function isEnoent(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
 
 async function mergeReg(hiveFile: string, hive: HiveName, regFile: string): Promise<void> {
   let r: RunResult;
@@ -345,31 +328,6 @@ async function buildHive(work: string, hive: HiveName, texts: Array<{ name: stri
   return hiveFile;
 }
 
-// Nested KVM can be present but broken (qemu aborts on an MSR): use the engine's remembered verdict and
-// fall back to TCG the same way a run does.
-async function virtMakeFs(args: string[]): Promise<void> {
-  const attempt = async (h: Hypervisor): Promise<RunResult> => {
-    try {
-      return await run('virt-make-fs', args, { ...process.env, ...hypervisorEnv(h) });
-    } catch (err) {
-      if (isEnoent(err)) {
-        fail('LIBGUESTFS_MISSING', 'virt-make-fs (libguestfs) is not installed.',
-          'Install libguestfs tools: on Debian/Ubuntu `apt-get install guestfs-tools libguestfs-tools linux-image-generic ntfs-3g`.');
-      }
-      throw err;
-    }
-  };
-  const choice = chooseHypervisor().hypervisor;
-  let r = await attempt(choice);
-  if (r.code !== 0 && choice === 'kvm' && classifyLaunchFailure(r.output) === 'kvm-broken') {
-    rememberVerdict('tcg', KVM_BROKEN_REASON);
-    r = await attempt('tcg');
-  }
-  if (r.code !== 0) {
-    fail('APPLIANCE_LAUNCH_FAILED', 'virt-make-fs could not build the sample Windows image.',
-      'Run `libguestfs-test-tool` to see why the libguestfs appliance does not start; NTFS also needs ntfs-3g on the host.', { detail: r.output.trim() });
-  }
-}
 
 /**
  * Checks the MBR virt-make-fs wrote (one NTFS partition where MountedDevices says C: starts) and writes
@@ -464,7 +422,7 @@ export async function buildSampleWindows(outDir: string, opts: SampleWindowsOpti
     // A raw result is written next to its final name and renamed, so it stays sparse.
     const raw = format === 'raw' ? `${out}.${process.pid}.partial` : path.join(work, 'disk.raw');
     try {
-      await virtMakeFs(['--partition=mbr', '--type=ntfs', `--size=${sizeMb}M`, '--format=raw', tree, raw]);
+      await virtMakeFs(['--partition=mbr', '--type=ntfs', `--size=${sizeMb}M`, '--format=raw', tree, raw], 'the sample Windows image', ' NTFS also needs ntfs-3g on the host.');
       await stampMbr(raw, blob);
       await fsp.rm(out, { force: true });
       if (format === 'raw') {
