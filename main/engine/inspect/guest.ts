@@ -9,6 +9,7 @@ import { join, posix } from 'node:path';
 import { fail } from '../errors';
 import type { GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
+import { isFile, one } from './queries';
 import { inspectWindows } from './windows';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
 
@@ -112,11 +113,6 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
   return facts;
 }
 
-async function one(s: GuestfishSession, cmd: string, root: string): Promise<string> {
-  const r = await s.exec([cmd, root], { tolerate: true });
-  return r.ok ? r.output.trim() : '';
-}
-
 function lines(text: string): string[] {
   return text
     .split('\n')
@@ -163,12 +159,6 @@ const TOOL_CANDIDATES: Record<keyof LinuxBootFacts['tools'], string[]> = {
   su: ['/bin/su', '/usr/bin/su'],
   nologin: ['/usr/sbin/nologin', '/sbin/nologin', '/bin/false'],
 };
-
-async function isFile(s: GuestfishSession, path: string): Promise<boolean> {
-  // is-file follows symlinks with followsymlinks:true, so /sbin/useradd -> /usr/sbin/useradd counts.
-  const r = await s.exec(['is-file', path, 'followsymlinks:true'], { tolerate: true });
-  return r.ok && r.output.trim() === 'true';
-}
 
 async function isDir(s: GuestfishSession, path: string): Promise<boolean> {
   const r = await s.exec(['is-dir', path, 'followsymlinks:true'], { tolerate: true });

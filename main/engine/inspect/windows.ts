@@ -14,6 +14,7 @@ import { fail } from '../errors';
 import type { GuestfishSession } from '../guestfish/session';
 import type { WindowsFacts, WindowsServiceInfo } from '../types';
 import { parseMountpoints, parseStatvfsFree } from './guest';
+import { isFile, one } from './queries';
 
 export interface InspectWindowsOptions {
   /** Mount read-only (inspection) or read-write (a run writing into its overlay). */
@@ -77,11 +78,6 @@ export function chooseControlSet(inspected: string, selectCurrent: number | unde
   return { controlSet: '' };
 }
 
-async function one(s: GuestfishSession, cmd: string, arg: string): Promise<string> {
-  const r = await s.exec([cmd, arg], { tolerate: true });
-  return r.ok ? r.output.trim() : '';
-}
-
 /** hivex-node-get-child: the child's handle, or 0 when there is no such key (hivex returns 0, not an error). */
 async function child(s: GuestfishSession, node: number, name: string): Promise<number> {
   if (node === 0) return 0;
@@ -139,11 +135,6 @@ async function valuesAsText(s: GuestfishSession, node: number): Promise<Record<s
     }
   }
   return out;
-}
-
-async function isFile(s: GuestfishSession, p: string): Promise<boolean> {
-  const r = await s.exec(['is-file', p], { tolerate: true });
-  return r.ok && r.output.trim() === 'true';
 }
 
 /** The real-case guest path of a file, or '' when it does not exist. */
