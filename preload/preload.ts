@@ -28,6 +28,7 @@ export const PRELOAD_CALL_NAMES: readonly CallName[] = [
   'history.get',
   'vbox.list',
   'shell.showInFolder',
+  'recovery.status',
 ];
 
 export const PRELOAD_EVENT_NAMES: readonly EventName[] = ['run.event', 'run.result'];

@@ -25,6 +25,8 @@ import { checkCredentialsFile } from '../engine/run/credentials';
 import { buildPlan, renderScript } from '../engine/plan';
 import { inspectImage } from '../engine/run/inspect-image';
 import { prepare, type PrepareReport } from '../engine/run/prepare';
+import { recoverInterrupted } from '../engine/run/recover';
+import type { RecoveryStatus } from '../contract/contract';
 import { GUESTPREP_VERSION } from '../engine/version';
 import { listVirtualBoxVms } from './vbox';
 import type { Store } from './store-types';
@@ -174,6 +176,23 @@ export function createBackend(opts: BackendOptions): Backend {
   const inspections = new Set<AbortController>();
   let disposed = false;
 
+  // Runs a crash interrupted are finished or undone before this backend starts any run of its own (run.start
+  // waits for it); the page asks `recovery.status` to tell the user what was done.
+  const recovery: RecoveryStatus = { running: true, outcomes: [] };
+  const recovered: Promise<void> = new Promise<void>((r) => setImmediate(r))
+    .then(() => recoverInterrupted(store.journal, { program: 'the Guestprep app' }))
+    .then(
+      (outcomes) => {
+        recovery.outcomes = outcomes;
+      },
+      (err: unknown) => {
+        recovery.error = toErrorData(err);
+      },
+    )
+    .finally(() => {
+      recovery.running = false;
+    });
+
   const notDisposed = () => {
     if (disposed) fail('CANCELLED', 'Guestprep is shutting down.', 'Start Guestprep again.');
   };
@@ -225,8 +244,8 @@ export function createBackend(opts: BackendOptions): Backend {
     };
 
     // Deferred so the page gets {runId} before the first event of that run (prepare emits one synchronously).
-    const done = new Promise<void>((resolveDone) => setImmediate(resolveDone)).then(() =>
-      prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal }).then(
+    const done = recovered.then(() => new Promise<void>((resolveDone) => setImmediate(resolveDone))).then(() =>
+      prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app' }).then(
         (report) => finish('success', { ok: true, value: report }),
         (err: unknown) => {
           const error = toErrorData(err);
@@ -313,6 +332,11 @@ export function createBackend(opts: BackendOptions): Backend {
 
     // Only Electron's main process can reveal a file in the desktop's file manager; it overrides this.
     'shell.showInFolder': async () => ({ shown: false }),
+
+    'recovery.status': async () => {
+      await recovered;
+      return { ...recovery, outcomes: [...recovery.outcomes] };
+    },
   };
 
   return {
@@ -323,7 +347,7 @@ export function createBackend(opts: BackendOptions): Backend {
       const pending = [...runs.values()];
       for (const r of pending) r.controller.abort();
       // The engine removes each overlay before its promise settles: wait, so the process does not exit first.
-      await Promise.allSettled(pending.map((r) => r.done));
+      await Promise.allSettled([recovered, ...pending.map((r) => r.done)]);
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { HistoryEntry, HistoryFilter, Preset, PresetData } from '../contract/contract';
 import { fail } from '../engine/errors';
 import type { HistoryStore, PresetStore, Store } from './store-types';
+import { memoryJournal } from '../engine/run/journal';
 
 const FORMAT_KEY = 'guestprep-presets';
 
@@ -113,6 +114,7 @@ export function createMemoryStore(now: () => Date = () => new Date()): Store & {
   const store = {
     presets: presetStore,
     history: historyStore,
+    journal: memoryJournal({ now }),
     closed: false,
     close() {
       store.closed = true;

@@ -27,7 +27,7 @@ test('a fresh database ends at the latest version with every table', (t) => {
   try {
     assert.equal(db.pragma('user_version', { simple: true }), LATEST_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    assert.deepEqual(tables, ['presets', 'run_log', 'runs']);
+    assert.deepEqual(tables, ['journal', 'presets', 'run_log', 'runs']);
     const cols = db.prepare("SELECT name FROM pragma_table_info('runs')").pluck().all();
     assert.ok(cols.includes('pid'));
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');

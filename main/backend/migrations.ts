@@ -55,6 +55,32 @@ CREATE INDEX runs_by_start ON runs (started_at DESC);
 CREATE INDEX runs_by_outcome ON runs (outcome, started_at DESC);
 `,
   },
+  {
+    // The crash journal of runs that write images (engine/run/journal.ts): the phase each run reached, its
+    // overlay, and what to verify again after finishing an interrupted commit. Separate from `runs`, the
+    // user's history: the CLI journals every run, including those it does not record in the history.
+    // The partial index keeps the lock check (open runs on one image) quick however long the journal grows.
+    version: 3,
+    up: `
+CREATE TABLE journal (
+  run_id     TEXT NOT NULL PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('prepare', 'retarget', 'remove')),
+  image      TEXT NOT NULL,
+  format     TEXT NOT NULL,
+  run_dir    TEXT NOT NULL,
+  overlay    TEXT NOT NULL,
+  owner      TEXT NOT NULL CHECK (json_valid(owner)),
+  phase      TEXT NOT NULL CHECK (phase IN ('planned', 'writing', 'verified', 'committing', 'done', 'rolled-back', 'failed')),
+  before     TEXT CHECK (before IS NULL OR json_valid(before)),
+  verify     TEXT CHECK (verify IS NULL OR json_valid(verify)),
+  note       TEXT,
+  started_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX journal_open ON journal (image) WHERE phase IN ('planned', 'writing', 'verified', 'committing');
+CREATE INDEX journal_by_start ON journal (started_at DESC);
+`,
+  },
 ];
 
 /** The version a database has once every migration here has run. */

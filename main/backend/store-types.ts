@@ -2,6 +2,7 @@
 // store.ts; the backend and the CLI depend only on this interface.
 
 import type { ErrorData } from '../engine/errors';
+import type { RunJournal } from '../engine/run/journal';
 import type { PrepareReport } from '../engine/run/prepare';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 
@@ -29,5 +30,7 @@ export interface HistoryStore {
 export interface Store {
   presets: PresetStore;
   history: HistoryStore;
+  /** The crash journal and image lock of runs that write images (engine/run/journal.ts). */
+  journal: RunJournal;
   close(): void;
 }

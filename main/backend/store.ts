@@ -16,6 +16,7 @@ import type { PrepareReport } from '../engine/run/prepare';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 import type { HistoryStore, PresetStore, Store } from './store-types';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
+import { journalStore } from './journal-store';
 
 export const EXPORT_MARKER = 'guestprep-presets';
 export const EXPORT_VERSION = 1;
@@ -68,6 +69,7 @@ export function openStore(dbPath: string, opts: StoreOptions = {}): Store {
   return {
     presets: presetStore(d, now),
     history: historyStore(d, now),
+    journal: journalStore(d, { now }),
     close: () => d.close(),
   };
 }

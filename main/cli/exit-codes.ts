@@ -26,7 +26,7 @@ export function exitCodeFor(code: ErrorCode): number {
   if (code === 'CANCELLED') return EXIT.cancelled;
   if (code === 'INTERNAL') return EXIT.internal;
   if (code === 'SETTING_INVALID' || code === 'CREDENTIALS_UNREADABLE') return EXIT.usage;
-  if (code.startsWith('IMAGE_')) return EXIT.imageRefused;
+  if (code.startsWith('IMAGE_') || code === 'RECOVERY_PENDING') return EXIT.imageRefused;
   if (code.startsWith('GUEST_')) return EXIT.guestRefused;
   if (code.startsWith('ARCHIVE_') || code.startsWith('JRE_') || code.startsWith('PROACTIVE_')) return EXIT.archiveRefused;
   if (code === 'LIBGUESTFS_MISSING' || code === 'QEMU_IMG_MISSING' || code.startsWith('APPLIANCE_') || code.startsWith('STORE_')) return EXIT.environment;

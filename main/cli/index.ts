@@ -18,6 +18,7 @@ import { openStore } from '../backend/store';
 import { defaultDbPath } from '../backend/paths';
 import { applyPreset, explicitOptions, openCliStore, recordCliRun, type CliRunRecorder } from './preset-options';
 import type { Store } from '../backend/store-types';
+import { recoverAndTell } from './recovery';
 
 interface Io {
   out: (s: string) => void;
@@ -116,7 +117,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (image: string, o: { installDir: string; json?: boolean; verbose?: boolean }) => {
       const rep = new Reporter(io, !!o.json, !!o.verbose);
       const ac = withSigint();
+      let store: Store | undefined;
       try {
+        // An interrupted run on this very image must be finished or undone before it is worth inspecting.
+        store = openCliStore({ required: false, warn: () => undefined });
+        await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep inspect');
         const r = await inspectImage(image, { installDir: o.installDir, signal: ac.signal, onEvent: (e) => rep.event(e) });
         rep.stop();
         io.out(o.json ? JSON.stringify({ type: 'result', report: r }, null, 2) + '\n' : formatInspect(r));
@@ -127,6 +132,27 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(exitCodeFor(e.code));
       } finally {
         ac.dispose();
+        store?.close();
+      }
+    });
+
+  program
+    .command('recover')
+    .description('Finish or undo runs that were interrupted (killed, crashed, power loss): roll back those that had not started committing, finish the commit of the others from their kept overlay and verify. Every command that touches an image does this first.')
+    .option('--json', 'JSON lines on stdout')
+    .action(async (o: { json?: boolean }) => {
+      let store: Store | undefined;
+      try {
+        store = openCliStore({ required: true, warn: () => undefined });
+        const outcomes = await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.out }, 'guestprep recover');
+        if (outcomes.length === 0) io.out(o.json ? JSON.stringify({ type: 'result', recovered: 0 }) + '\n' : 'Nothing to recover: no interrupted run.\n');
+        setExit(outcomes.some((x) => x.action === 'pending' || x.action === 'failed') ? EXIT.runFailed : EXIT.ok);
+      } catch (err) {
+        const e = toErrorData(err);
+        io.err(formatError(e));
+        setExit(exitCodeFor(e.code));
+      } finally {
+        store?.close();
       }
     });
 
@@ -159,12 +185,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let rec: CliRunRecorder | undefined;
       try {
         // The app's database: needed for --preset; otherwise only to record the run in the history.
-        store = openCliStore({ required: o.preset !== undefined, warn });
+        // The app's database: the crash journal and image lock, presets, and the history of runs.
+        store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+        await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
         const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
         rec = recordCliRun(store, { image, preset: input.preset }, { warn });
         const r = await prepare(
           { image, jre: input.jre, proactive: input.proactive, settings: input.settings, dryRun: !!o.dryRun, scriptPath: o.script },
-          { signal: ac.signal, onEvent: (e) => { rep.event(e); rec?.event(e); } },
+          { signal: ac.signal, journal: store?.journal, program: 'guestprep prepare', onEvent: (e) => { rep.event(e); rec?.event(e); } },
         );
         rec.succeeded(r);
         rep.stop();

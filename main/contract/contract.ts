@@ -17,8 +17,18 @@ import type {
 } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
 import type { PrepareReport } from '../engine/run/prepare';
+import type { RecoveryOutcome } from '../engine/run/recover';
 
-export type { ErrorData, GuestFacts, ImageFileInfo, JreInfo, NodeSettings, ProactiveInfo, RunEvent, SettingsInput, InspectReport, PrepareReport };
+export type { ErrorData, GuestFacts, ImageFileInfo, JreInfo, NodeSettings, ProactiveInfo, RunEvent, SettingsInput, InspectReport, PrepareReport, RecoveryOutcome };
+
+/** What the start of the backend did about runs a crash had interrupted (told to the user once). */
+export interface RecoveryStatus {
+  /** True until recovery has finished (a commit being finished can take a while). */
+  running: boolean;
+  outcomes: RecoveryOutcome[];
+  /** Recovery could not run at all (the database); the fix says what to do. */
+  error?: ErrorData;
+}
 
 /** Every call answers with a Result: the page never has to catch. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
@@ -136,6 +146,8 @@ export interface Calls {
   'history.get': { req: { id: string }; res: HistoryEntry };
   'vbox.list': { req: Record<string, never>; res: VboxVm[] };
   'shell.showInFolder': { req: { path: string }; res: { shown: boolean } };
+  /** Waits for the recovery of interrupted runs started with the backend, and says what it did. */
+  'recovery.status': { req: Record<string, never>; res: RecoveryStatus };
 }
 
 export type CallName = keyof Calls;
@@ -160,6 +172,7 @@ export const CALL_NAMES: readonly CallName[] = [
   'history.get',
   'vbox.list',
   'shell.showInFolder',
+  'recovery.status',
 ] as const;
 
 // ---------------------------------------------------------------- events

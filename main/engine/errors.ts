@@ -13,8 +13,12 @@ export type ErrorCode =
   | 'IMAGE_LOCKED'
   | 'IMAGE_READ_ONLY'
   | 'IMAGE_CHANGED_DURING_RUN'
-  /** Another run of this backend is preparing the same image (the app or `guestprep serve`). */
+  /** Another run (in this process or another: the app, the CLI, `guestprep serve`) is working on the same image. */
   | 'IMAGE_BUSY'
+  /** A run on the image was interrupted and its recovery has not succeeded yet. */
+  | 'RECOVERY_PENDING'
+  /** A VirtualBox VM that uses the disk is running (or saved). */
+  | 'IMAGE_IN_USE_BY_VM'
   | 'ARCHIVE_NOT_FOUND'
   | 'ARCHIVE_UNREADABLE'
   | 'ARCHIVE_FORMAT_UNSUPPORTED'

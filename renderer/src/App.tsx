@@ -4,6 +4,7 @@
 import { useEffect, useState, type ReactElement } from 'react';
 import { useWizard } from './api/context';
 import { HistoryView } from './history/HistoryView';
+import { RecoveryBanner } from './components/RecoveryBanner';
 import { GuestStep } from './steps/GuestStep';
 import { ImageStep } from './steps/ImageStep';
 import { JavaStep } from './steps/JavaStep';
@@ -100,6 +101,7 @@ export function App() {
           Theme: {theme}
         </button>
       </header>
+      <RecoveryBanner />
       <div id="panel" role="tabpanel" aria-labelledby={view === 'wizard' ? 'tab-wizard' : 'tab-history'} className="panel">
         {view === 'wizard' ? (
           <div className="wizard">

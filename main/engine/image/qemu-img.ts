@@ -238,8 +238,9 @@ export function progressParser(onPercent: (percent: number) => void): (chunk: st
 }
 
 /**
- * Writes the overlay's data into its backing image (`qemu-img commit -p`). The only step that
- * modifies the user's image; it is not atomic.
+ * Writes the overlay's data into its backing image (`qemu-img commit -d -p`). The only step that
+ * modifies the user's image; it is not atomic. `-d` leaves the overlay as it was (without it qemu-img
+ * empties it afterwards), so an interrupted commit can always be redone from it; the caller deletes it.
  */
 export async function commitOverlay(overlayPath: string, onProgress?: (percent: number) => void): Promise<void> {
   let reached = -1;
@@ -247,7 +248,7 @@ export async function commitOverlay(overlayPath: string, onProgress?: (percent: 
     reached = p;
     onProgress?.(p);
   });
-  const r = await runQemuImg(['commit', '-p', overlayPath], { onStdout: feed });
+  const r = await runQemuImg(['commit', '-d', '-p', overlayPath], { onStdout: feed });
   if (r.code !== 0) {
     const backing = await backingOf(overlayPath);
     qemuImgFailure(backing ?? overlayPath, 'qcow2', r.stderr, 'commit');

@@ -1,10 +1,8 @@
-// The prepare transaction: checks -> overlay -> one appliance launch (inspect, plan, write, verify) ->
-// commit. The user's image is opened read-only (as the overlay's backing file) until verification has
-// passed; only `qemu-img commit` writes to it. Any failure or cancel before that deletes the overlay and
-// leaves the image byte-identical.
+// Preparing an image: the checks that need no appliance (image, archives, settings), then the image
+// transaction (transaction.ts: journal, overlay, one launch, write, verify, commit) with inspection and
+// the plan in between. The image is byte-identical after any failure or cancel before the commit.
 
-import { statSync } from 'node:fs';
-import { GuestprepError, fail } from '../errors';
+import { fail } from '../errors';
 import type {
   GuestFacts,
   ImageFileInfo,
@@ -17,18 +15,18 @@ import type {
   UploadRef,
 } from '../types';
 import { precheckImage } from '../image/precheck';
-import { createOverlay, commitOverlay } from '../image/qemu-img';
 import { detectJre, detectProactive, checkJreForGuest } from '../archive/detect';
 import { restreamAsTar } from '../archive/restream';
 import { checkSettingsEarly, validateSettings } from '../settings/validate';
 import { checkCredentialsFile } from './credentials';
 import { buildPlan } from '../plan';
-import { launchAppliance, newLaunchStats, LaunchStats } from '../guestfish/launch';
-import type { GuestfishSession } from '../guestfish/session';
+import { newLaunchStats, LaunchStats } from '../guestfish/launch';
 import { inspectGuest } from '../inspect/guest';
-import { executeSteps, StepTiming } from '../execute/executor';
-import { verifyExpectations, VerifyResult } from '../execute/verify';
-import { newRunDir } from './state';
+import type { StepTiming } from '../execute/executor';
+import type { VerifyResult } from '../execute/verify';
+import { ImageTransaction } from './transaction';
+import { memoryJournal, RunJournal } from './journal';
+import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { writeDryRunScript } from './dry-run';
 import { GUESTPREP_VERSION } from '../version';
@@ -71,8 +69,17 @@ export interface PrepareReport {
 export interface PrepareHooks {
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /**
+   * The crash journal and image lock (journal.ts). The CLI and the app pass the one in their shared
+   * database; without one, an in-memory journal still locks within this process, but a crash cannot be
+   * recovered by a later start.
+   */
+  journal?: RunJournal;
+  /** Who runs this (for the lock message another run shows): "guestprep prepare", "the Guestprep app". */
+  program?: string;
 }
 
+const processJournal = memoryJournal();
 
 export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Promise<PrepareReport> {
   const t0 = Date.now();
@@ -93,41 +100,32 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     req.settings.credentialsFile ? checkCredentialsFile(req.settings.credentialsFile) : Promise.resolve(undefined),
   ] as const);
   checkSettingsEarly(req.settings, proactive);
-  const before = fileIdentity(req.image);
   timings.checksMs = Date.now() - t0;
   progress.phaseDone('checks');
-  checkAborted(hooks.signal);
+  if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
 
-  const run = newRunDir();
-  let session: GuestfishSession | undefined;
-  // Once the commit has started, the overlay is the only complete copy of the changes: keep it on failure.
-  let committing = false;
-  let keepOverlay = false;
+  const tx = await ImageTransaction.open({
+    image,
+    kind: 'prepare',
+    journal: hooks.journal ?? processJournal,
+    owner: selfOwner(hooks.program ?? 'guestprep prepare'),
+    stats,
+    emit,
+    progress,
+    signal: hooks.signal,
+    readOnly: !!req.dryRun,
+    onNotice: (m) => {
+      notices.push(m);
+      emit({ type: 'log', level: 'warn', message: m });
+    },
+  });
   try {
-    if (!req.dryRun) {
-      emit({ type: 'phase', phase: 'overlay', message: 'Creating a temporary overlay (the image stays untouched until the end)' });
-      await createOverlay(req.image, image.format, run.overlay);
-    }
-    emit({ type: 'phase', phase: 'launch', message: 'Starting the libguestfs appliance' });
-    session = await launchAppliance({
-      drives: [req.dryRun ? { path: req.image, format: image.format } : { path: run.overlay, format: 'qcow2' }],
-      readonly: !!req.dryRun,
-      stats,
-      signal: hooks.signal,
-      onLine: (line) => emit({ type: 'log', level: 'debug', message: line }),
-      onNotice: (m) => {
-        notices.push(m);
-        emit({ type: 'log', level: 'warn', message: m });
-      },
-    });
     timings.launchMs = stats.launchMs;
-    progress.phaseDone('launch');
-    checkAborted(hooks.signal);
 
     emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
     const ti = Date.now();
     const installDir = req.settings.installDir ?? DEFAULT_INSTALL_DIR;
-    const guest = await inspectGuest(session, { installDir, readonly: !!req.dryRun });
+    const guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun });
     const warnings: string[] = [];
     if (jre) warnings.push(...checkJreForGuest(jre, guest).warnings);
     if (proactive.bundledJre) {
@@ -147,10 +145,10 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     checkSpace(guest, plan);
     timings.inspectMs = Date.now() - ti;
     progress.phaseDone('inspect');
-    checkAborted(hooks.signal);
+    tx.checkAborted();
 
     const base = {
-      runId: run.id,
+      runId: tx.runId,
       ok: true as const,
       dryRun: !!req.dryRun,
       image,
@@ -166,8 +164,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     };
 
     if (req.dryRun) {
-      await session.close();
-      session = undefined;
+      await tx.closeReadOnly();
       const written = await writeDryRunScript({ plan, image, jre, proactive, scriptPath: req.scriptPath });
       timings.totalMs = Date.now() - t0;
       progress.done();
@@ -175,68 +172,22 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
       return { ...base, steps: [], launches: stats.launches, failedLaunchAttempts: stats.failedAttempts, timings, scriptPath: written.scriptPath, stagedFiles: written.stagedFiles };
     }
 
-    // ---- write
-    emit({ type: 'phase', phase: 'write', message: 'Writing into the overlay' });
     const tw = Date.now();
-    const totalBytes = plan.steps.reduce((n, s) => n + (s.bytes ?? 0), 0);
-    progress.planWrite(plan.steps.length, totalBytes);
-    const stepTimings = await executeSteps(session, plan.steps, {
-      signal: hooks.signal,
-      openUpload: (ref) => openUpload(ref, jre, proactive),
-      onEvent: (e) => {
-        emit(e);
-        progress.writeEvent(e);
-      },
-    });
+    const stepTimings = await tx.write(plan.steps, { openUpload: (ref) => openUpload(ref, jre, proactive) });
     timings.writeMs = Date.now() - tw;
-    progress.phaseDone('write');
-    checkAborted(hooks.signal);
 
-    // ---- verify (same session, reading the overlay)
-    emit({ type: 'phase', phase: 'verify', message: 'Verifying what was written' });
     const tv = Date.now();
-    const verification = await verifyExpectations(session, plan.expectations);
+    const verification = await tx.verify(plan.expectations, guest.mountpoints);
     timings.verifyMs = Date.now() - tv;
-    if (verification.failures.length) {
-      fail('VERIFY_FAILED', `Verification found ${verification.failures.length} problem(s): ${verification.failures.slice(0, 5).join('; ')}`, 'Nothing was committed and the image was not changed. Please report this with the details.', {
-        detail: verification.failures.join('\n'),
-      });
-    }
-    // `quit` makes guestfish unmount and sync the overlay before we commit it.
-    await session.close();
-    session = undefined;
-    progress.phaseDone('verify');
-    checkAborted(hooks.signal);
 
-    // ---- commit: the only moment the image is written
-    emit({ type: 'phase', phase: 'commit', message: 'Committing into the image' });
     const tc = Date.now();
-    assertUnchanged(req.image, before);
-    committing = true;
-    await commitOverlay(run.overlay, (pct) => progress.commitPercent(pct));
+    await tx.commit();
     timings.commitMs = Date.now() - tc;
     timings.totalMs = Date.now() - t0;
-    progress.done();
     emit({ type: 'phase', phase: 'done', message: 'Done' });
     return { ...base, steps: stepTimings, verification, launches: stats.launches, failedLaunchAttempts: stats.failedAttempts, timings };
   } catch (err) {
-    if (committing && err instanceof GuestprepError && err.code === 'COMMIT_FAILED') {
-      keepOverlay = true;
-      throw new GuestprepError({
-        ...err.toData(),
-        fix: `${err.fix} The changes are kept in ${run.overlay}: once the cause is fixed, finish with \`qemu-img commit ${run.overlay}\` (re-committing is safe), then run \`guestprep inspect\` on the image.`,
-      });
-    }
-    if (hooks.signal?.aborted && !(err instanceof GuestprepError && err.code === 'CANCELLED')) {
-      throw new GuestprepError({ code: 'CANCELLED', message: 'The run was cancelled; the image was not changed.', fix: 'Start the run again when you are ready.', step: err instanceof GuestprepError ? err.step : undefined });
-    }
-    throw err;
-  } finally {
-    if (session) {
-      session.kill();
-      await session.waitExit();
-    }
-    if (!keepOverlay) run.remove();
+    throw await tx.abandon(err);
   }
 }
 
@@ -261,32 +212,8 @@ function summariseGuest(g: GuestFacts): PrepareReport['guest'] {
   return { ...rest, init: linux?.init, sysvLayout: linux?.sysvLayout, rcLocalPath: linux?.rcLocalPath };
 }
 
-interface FileIdentity {
-  size: number;
-  mtimeMs: number;
-  ino: number;
-}
-
-function fileIdentity(path: string): FileIdentity {
-  const st = statSync(path);
-  return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-}
-
-/** Someone (a VM started meanwhile?) wrote the image during the run: committing would mix two writers. */
-function assertUnchanged(path: string, before: FileIdentity): void {
-  const now = fileIdentity(path);
-  if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino) {
-    fail('IMAGE_CHANGED_DURING_RUN', 'The image was modified by another program while Guestprep was preparing it.', 'Make sure the VM is powered off and nothing else uses the disk, then run again. Guestprep did not write to it.');
-  }
-}
-
 async function firstErrorInOrder<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(ps);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
-
-function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
-}
-

@@ -1,0 +1,239 @@
+// The transaction every image-writing run goes through (prepare, retarget, remove):
+//   claim the image in the journal -> qcow2 overlay -> one appliance launch on the overlay -> (the caller
+//   inspects and plans) -> write -> verify -> shut the appliance down -> commit -> done.
+// The user's image is only the overlay's read-only backing file until the commit, the one moment it is
+// written. The journal (journal.ts) records each phase durably before it starts, so a run killed at any
+// moment is rolled back (overlay deleted) or finished (commit redone from the kept overlay) by recover.ts.
+// A failure or cancel before the commit deletes the overlay; a failed commit keeps it for recovery.
+
+import { closeSync, fsyncSync, openSync, realpathSync, statSync } from 'node:fs';
+import { GuestprepError, fail } from '../errors';
+import type { Expectation, ImageFileInfo, PlanStep, RunEvent } from '../types';
+import { createOverlay, commitOverlay } from '../image/qemu-img';
+import { launchAppliance, LaunchStats } from '../guestfish/launch';
+import type { GuestfishSession } from '../guestfish/session';
+import { executeSteps, ExecuteOptions, StepTiming } from '../execute/executor';
+import { verifyExpectations, VerifyResult } from '../execute/verify';
+import { newRunDir, RunDir } from './state';
+import type { ProgressModel } from './progress';
+import type { ImageIdentity, JournalPhase, RunJournal, RunKind } from './journal';
+import type { RunOwner } from './owner';
+
+export interface TransactionOptions {
+  image: ImageFileInfo;
+  kind: RunKind;
+  journal: RunJournal;
+  owner: RunOwner;
+  stats: LaunchStats;
+  emit: (e: RunEvent) => void;
+  progress: ProgressModel;
+  /** Host-side discoveries worth telling once (KVM broken, cache repaired). */
+  onNotice: (message: string) => void;
+  signal?: AbortSignal;
+  /** Read-only on the image itself: no claim, no overlay, nothing can be written (dry runs). */
+  readOnly?: boolean;
+}
+
+export function imageIdentity(path: string): ImageIdentity {
+  const st = statSync(path);
+  return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
+
+export function sameIdentity(a: ImageIdentity, b: ImageIdentity): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+/** Flushes a file's data to disk: a phase recorded as reached must not rest on data still in the page cache. */
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class ImageTransaction {
+  private phase: JournalPhase | 'none' = 'none';
+  private constructor(
+    private readonly opts: TransactionOptions,
+    readonly run: RunDir,
+    readonly imagePath: string,
+    private readonly before: ImageIdentity,
+    private sessionRef: GuestfishSession | undefined,
+  ) {}
+
+  get runId(): string {
+    return this.run.id;
+  }
+
+  /** The live appliance session (until the transaction has verified, failed or been dry-run closed). */
+  get session(): GuestfishSession {
+    if (!this.sessionRef) fail('INTERNAL', 'The appliance session is already closed.', 'This is a bug in Guestprep.');
+    return this.sessionRef;
+  }
+
+  /**
+   * Claims the image, creates the overlay and launches the appliance on it. On any failure everything
+   * made so far is undone before the error is thrown.
+   */
+  static async open(opts: TransactionOptions): Promise<ImageTransaction> {
+    const { image, emit } = opts;
+    const run = newRunDir();
+    const imagePath = realpathSync(image.path);
+    const before = imageIdentity(imagePath);
+    const tx = new ImageTransaction(opts, run, imagePath, before, undefined);
+    try {
+      if (!opts.readOnly) {
+        opts.journal.claim({ runId: run.id, kind: opts.kind, image: imagePath, format: image.format, runDir: run.dir, overlay: run.overlay, owner: opts.owner, before });
+        tx.phase = 'planned';
+        emit({ type: 'phase', phase: 'overlay', message: 'Creating a temporary overlay (the image stays untouched until the end)' });
+        await createOverlay(imagePath, image.format, run.overlay);
+      }
+      emit({ type: 'phase', phase: 'launch', message: 'Starting the libguestfs appliance' });
+      tx.sessionRef = await launchAppliance({
+        drives: [opts.readOnly ? { path: imagePath, format: image.format } : { path: run.overlay, format: 'qcow2' }],
+        readonly: !!opts.readOnly,
+        stats: opts.stats,
+        signal: opts.signal,
+        onLine: (line) => emit({ type: 'log', level: 'debug', message: line }),
+        onNotice: opts.onNotice,
+      });
+      opts.progress.phaseDone('launch');
+      tx.checkAborted();
+      return tx;
+    } catch (err) {
+      throw await tx.abandon(err);
+    }
+  }
+
+  /** Writes the plan's steps into the overlay. */
+  async write(steps: PlanStep[], exec: Omit<ExecuteOptions, 'signal' | 'onEvent'>): Promise<StepTiming[]> {
+    this.mustBeWritable();
+    this.setPhase('writing');
+    this.opts.emit({ type: 'phase', phase: 'write', message: 'Writing into the overlay' });
+    const totalBytes = steps.reduce((n, s) => n + (s.bytes ?? 0), 0);
+    this.opts.progress.planWrite(steps.length, totalBytes);
+    const timings = await executeSteps(this.session, steps, {
+      ...exec,
+      signal: this.opts.signal,
+      onEvent: (e) => {
+        this.opts.emit(e);
+        this.opts.progress.writeEvent(e);
+      },
+    });
+    this.opts.progress.phaseDone('write');
+    this.checkAborted();
+    return timings;
+  }
+
+  /**
+   * Reads everything back from the overlay, then shuts the appliance down (`quit` unmounts and syncs) and
+   * flushes the overlay to disk. Only then is the run `verified`: the overlay holds the complete change.
+   */
+  async verify(expectations: Expectation[], mounts: Array<{ mountpoint: string; device: string }>): Promise<VerifyResult> {
+    this.mustBeWritable();
+    this.opts.emit({ type: 'phase', phase: 'verify', message: 'Verifying what was written' });
+    const result = await verifyExpectations(this.session, expectations);
+    if (result.failures.length) {
+      fail(
+        'VERIFY_FAILED',
+        `Verification found ${result.failures.length} problem(s): ${result.failures.slice(0, 5).join('; ')}`,
+        'Nothing was committed and the image was not changed. Please report this with the details.',
+        { detail: result.failures.join('\n') },
+      );
+    }
+    await this.session.close();
+    this.sessionRef = undefined;
+    fsyncFile(this.run.overlay);
+    // Devices that did not mount (a broken /boot) are left out: recovery mounts what the run mounted.
+    const mounted = mounts.filter((m) => !m.device.includes('(not mounted'));
+    this.setPhase('verified', { verify: { mounts: mounted, expectations } });
+    this.opts.progress.phaseDone('verify');
+    this.checkAborted();
+    return result;
+  }
+
+  /**
+   * Commits the overlay into the image: the only write to it. `committing` is on disk before qemu-img
+   * starts, so a crash from here on is finished by recovery, never rolled back.
+   */
+  async commit(): Promise<void> {
+    if (this.phase !== 'verified') fail('INTERNAL', `Commit in phase ${this.phase}.`, 'This is a bug in Guestprep.');
+    this.opts.emit({ type: 'phase', phase: 'commit', message: 'Committing into the image' });
+    if (!sameIdentity(imageIdentity(this.imagePath), this.before)) {
+      fail('IMAGE_CHANGED_DURING_RUN', 'The image was modified by another program while Guestprep was working on it.', 'Make sure the VM is powered off and nothing else uses the disk, then run again. Guestprep did not write to it.');
+    }
+    this.setPhase('committing');
+    await commitOverlay(this.run.overlay, (pct) => this.opts.progress.commitPercent(pct));
+    fsyncFile(this.imagePath);
+    // The overlay goes only after a successful commit: recovery reads "committing, no overlay" as committed.
+    this.run.remove();
+    this.setPhase('done');
+    this.opts.progress.done();
+  }
+
+  /** Ends a read-only (dry-run) transaction. */
+  async closeReadOnly(): Promise<void> {
+    if (this.sessionRef) await this.sessionRef.close();
+    this.sessionRef = undefined;
+    this.run.remove();
+  }
+
+  /**
+   * Undoes whatever the transaction made after `err`, and returns the error to throw: the appliance is
+   * stopped; before the commit the overlay is deleted and the run ends rolled back (cancel) or failed;
+   * once the commit has begun, the overlay is kept and the run stays `committing` for recovery.
+   */
+  async abandon(err: unknown): Promise<unknown> {
+    if (this.sessionRef) {
+      this.sessionRef.kill();
+      await this.sessionRef.waitExit();
+      this.sessionRef = undefined;
+    }
+    const cancelled = !!this.opts.signal?.aborted;
+    if (this.phase === 'committing') {
+      if (err instanceof GuestprepError && err.code === 'COMMIT_FAILED') {
+        return new GuestprepError({
+          ...err.toData(),
+          fix:
+            `${err.fix} The changes are kept in ${this.run.overlay}: once the cause is fixed, run \`guestprep recover\` ` +
+            '(or restart the app), which finishes the commit from them (re-committing is safe) and verifies the image.',
+        });
+      }
+      return err;
+    }
+    this.run.remove();
+    if (this.phase !== 'none' && this.phase !== 'done') {
+      const note = err instanceof GuestprepError ? `${err.code}: ${err.message}` : String(err);
+      try {
+        this.setPhase(cancelled ? 'rolled-back' : 'failed', { note });
+      } catch {
+        /* the journal is unreachable: the next recovery finds the run open, without its folder, and closes it */
+      }
+    }
+    if (cancelled && !(err instanceof GuestprepError && err.code === 'CANCELLED')) {
+      return new GuestprepError({
+        code: 'CANCELLED',
+        message: 'The run was cancelled; the image was not changed.',
+        fix: 'Start the run again when you are ready.',
+        step: err instanceof GuestprepError ? err.step : undefined,
+      });
+    }
+    return err;
+  }
+
+  checkAborted(): void {
+    if (this.opts.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
+  }
+
+  private mustBeWritable(): void {
+    if (this.opts.readOnly) fail('INTERNAL', 'A read-only transaction cannot write.', 'This is a bug in Guestprep.');
+  }
+
+  private setPhase(phase: JournalPhase, extra?: Parameters<RunJournal['update']>[2]): void {
+    if (this.opts.readOnly) return;
+    this.opts.journal.update(this.run.id, phase, extra);
+    this.phase = phase;
+  }
+}
