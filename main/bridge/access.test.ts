@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cookieName, cspHeader, hostAllowed, newToken, parseCookies, requestToken, tokenCookie, tokenMatches } from './access';
+import { cookieName, cspHeader, hostAllowed, httpOriginAllowed, newToken, parseCookies, requestToken, tokenCookie, tokenMatches } from './access';
 
 test('tokens are 32 random bytes in base64url, new each time', () => {
   const a = newToken();
@@ -32,6 +32,16 @@ test('only 127.0.0.1:PORT is an accepted Host', () => {
   assert.equal(hostAllowed('localhost:4000', 4000), false);
   assert.equal(hostAllowed('127.0.0.1:4001', 4000), false);
   assert.equal(hostAllowed(undefined, 4000), false);
+});
+
+test('plain HTTP accepts no Origin (a navigation) or our own, nothing else', () => {
+  assert.equal(httpOriginAllowed(undefined, 4000), true);
+  assert.equal(httpOriginAllowed('http://127.0.0.1:4000', 4000), true);
+  assert.equal(httpOriginAllowed('http://127.0.0.1:8080', 4000), false, 'another port of the same host is the same site, not the same origin');
+  assert.equal(httpOriginAllowed('http://localhost:4000', 4000), false);
+  assert.equal(httpOriginAllowed('https://evil.example', 4000), false);
+  assert.equal(httpOriginAllowed('null', 4000), false, 'sandboxed frames and file:// pages send "null"');
+  assert.equal(httpOriginAllowed('', 4000), false);
 });
 
 test('the CSP allows only our own scripts and WebSocket', () => {

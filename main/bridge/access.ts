@@ -4,7 +4,10 @@
 //     an HttpOnly, SameSite=Strict cookie so later requests and the WebSocket carry it without script access;
 //   - for the WebSocket, an Origin equal to our own origin: a page from another site can open a WebSocket to
 //     127.0.0.1 (WebSockets are not covered by the same-origin policy) and the browser would attach our cookie;
-//   - a Host header naming 127.0.0.1:PORT, against DNS rebinding (evil.example resolving to 127.0.0.1).
+//   - a Host header naming 127.0.0.1:PORT, against DNS rebinding (evil.example resolving to 127.0.0.1);
+//   - on plain HTTP requests, no Origin other than ours: browsers send one when a page makes the request (fetch,
+//     a module script, a form post), and a page of another port of 127.0.0.1 counts as the same site, so the
+//     SameSite cookie alone would ride along with its requests.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -40,6 +43,14 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 
 export function origin(port: number): string {
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * For plain HTTP: no Origin (a navigation, the printed URL opened from a terminal, curl) or our own. The
+ * WebSocket is stricter and requires our own Origin (see the upgrade handler).
+ */
+export function httpOriginAllowed(header: string | undefined, port: number): boolean {
+  return header === undefined || header === origin(port);
 }
 
 export function hostAllowed(host: string | undefined, port: number): boolean {

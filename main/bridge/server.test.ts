@@ -51,9 +51,11 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+type Reply = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port: bridge.port, path, method: 'GET', headers: { Host: `127.0.0.1:${bridge.port}`, ...headers }, agent: false }, (res) => {
+    const r = request({ host: '127.0.0.1', port: bridge.port, path, method, headers: { Host: `127.0.0.1:${bridge.port}`, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
@@ -188,6 +190,91 @@ test('path traversal out of the static folder is refused, plain, encoded or thro
 test('a foreign Host header (DNS rebinding) is refused even with the token', async () => {
   const r = await get(`/?token=${bridge.token}`, { Host: `evil.example:${bridge.port}` });
   assert.equal(r.status, 403);
+});
+
+// ---------------------------------------------------------------- refusals, one request at a time
+
+const cookieHeader = () => ({ Cookie: `guestprep_${bridge.port}=${bridge.token}` });
+
+/**
+ * A WebSocket upgrade written by hand, so that every header (Host included, which the `ws` client derives from
+ * the URL) is the test's choice. Resolves with the status: 101 when the bridge took the connection.
+ */
+function upgrade(opts: { path?: string; host?: string; origin?: string; cookie?: string }): Promise<number> {
+  const headers: Record<string, string> = {
+    Host: opts.host ?? `127.0.0.1:${bridge.port}`,
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+    'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
+  };
+  if (opts.origin !== undefined) headers.Origin = opts.origin;
+  if (opts.cookie !== undefined) headers.Cookie = opts.cookie;
+  return new Promise((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port: bridge.port, path: opts.path ?? '/api', headers, agent: false });
+    r.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    r.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+test('without the token nothing is served: the page, an asset, the API address, the WebSocket', async () => {
+  for (const p of ['/', '/index.html', '/assets/app.js', '/api', '/api?token=', `/api?token=${bridge.token.slice(1)}`]) {
+    const r = await get(p);
+    assert.equal(r.status, 403, p);
+    assert.doesNotMatch(r.body, /Guestprep<\/title>|console\.log/, p);
+  }
+  // The cookie of another bridge (another port) is not ours, even with the same value.
+  assert.equal((await get('/', { Cookie: `guestprep_${bridge.port + 1}=${bridge.token}` })).status, 403);
+  assert.equal((await get('/api', cookieHeader())).status, 426, 'with the cookie, /api says it is the WebSocket');
+  assert.equal(await upgrade({ origin: own() }), 401);
+  assert.equal(await upgrade({ origin: own(), cookie: `guestprep_${bridge.port}=${'x'.repeat(43)}` }), 401);
+  assert.equal(await upgrade({ origin: own(), cookie: cookieHeader().Cookie }), 101, 'the same request with the cookie gets in');
+});
+
+test('a request made by another page (another Origin) is refused even with the cookie', async () => {
+  // A page on another port of 127.0.0.1 is the same site: the browser attaches our SameSite cookie to its requests.
+  const foreign = ['http://evil.example', `http://127.0.0.1:${bridge.port + 1}`, `http://localhost:${bridge.port}`, 'null'];
+  for (const origin of foreign) {
+    for (const p of ['/', '/assets/app.js', '/api', `/?token=${bridge.token}`]) {
+      const r = await get(p, { ...cookieHeader(), Origin: origin });
+      assert.equal(r.status, 403, `${origin} ${p}`);
+      assert.equal(r.headers['set-cookie'], undefined, `${origin} ${p}: no cookie handed out`);
+    }
+    assert.equal(await upgrade({ origin, cookie: cookieHeader().Cookie }), 403, `${origin} WebSocket`);
+  }
+  assert.equal(await upgrade({ cookie: cookieHeader().Cookie }), 403, 'a WebSocket without an Origin');
+  // Our own page's requests (module scripts send an Origin) are served.
+  assert.equal((await get('/assets/app.js', { ...cookieHeader(), Origin: own() })).status, 200);
+});
+
+test('no response lets another page read it: no CORS headers, and preflights and other methods are refused', async () => {
+  const page = await get('/', { ...cookieHeader() });
+  assert.equal(page.status, 200);
+  for (const r of [page, await get('/', { Origin: 'http://evil.example' })]) {
+    assert.deepEqual(Object.keys(r.headers).filter((h) => h.startsWith('access-control-')), []);
+  }
+  const preflight = await get('/api', { ...cookieHeader(), Origin: own(), 'Access-Control-Request-Method': 'GET' }, 'OPTIONS');
+  assert.equal(preflight.status, 405);
+  assert.equal((await get('/api', cookieHeader(), 'POST')).status, 405);
+});
+
+test('a foreign Host (DNS rebinding) is refused on every path, the WebSocket included, token or not', async () => {
+  for (const host of [`evil.example:${bridge.port}`, `localhost:${bridge.port}`, `127.0.0.1:${bridge.port + 1}`, '127.0.0.1']) {
+    for (const p of ['/', '/assets/app.js', '/api']) assert.equal((await get(p, { ...cookieHeader(), Host: host })).status, 403, `${host} ${p}`);
+    assert.equal(await upgrade({ host, origin: own(), cookie: cookieHeader().Cookie }), 403, `${host} WebSocket`);
+  }
+});
+
+test('WebSocket upgrades anywhere but /api are refused', async () => {
+  for (const p of ['/', '/index.html', '/api/', '/apix']) assert.equal(await upgrade({ path: p, origin: own(), cookie: cookieHeader().Cookie }), 404, p);
 });
 
 test('close() ends open connections and frees the port', async () => {

@@ -12,7 +12,7 @@ import { extname, resolve, sep } from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventSink, type Handlers, type Result } from '../contract/contract';
 import { toResult } from '../backend/backend';
-import { cspHeader, hostAllowed, newToken, origin, requestToken, tokenCookie, tokenMatches } from './access';
+import { cspHeader, hostAllowed, httpOriginAllowed, newToken, origin, requestToken, tokenCookie, tokenMatches } from './access';
 
 export interface BridgeOptions {
   handlers: Handlers;
@@ -110,6 +110,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host, port)) return text(res, 403, 'Open the address printed by `guestprep serve` (http://127.0.0.1:PORT/...).\n');
+    // Even with the token: a request another page makes carries the cookie when that page is on 127.0.0.1 too.
+    if (!httpOriginAllowed(req.headers.origin, port)) return text(res, 403, 'Access denied: requests made by other pages are refused. Open the address printed by `guestprep serve`.\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' });
     let url: URL;
     try {

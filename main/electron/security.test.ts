@@ -46,6 +46,11 @@ test('isAllowedNavigation: only the app page itself', () => {
   assert.equal(isAllowedNavigation(`${APP}?x=1`, APP), false);
   assert.equal(isAllowedNavigation('file://evil.host/opt/Guestprep/resources/app.asar/dist/renderer/index.html', APP), false);
   assert.equal(isAllowedNavigation('javascript:alert(1)', APP), false);
+  // Pages made on the spot are as foreign as remote ones.
+  assert.equal(isAllowedNavigation('data:text/html,<script>alert(1)</script>', APP), false);
+  assert.equal(isAllowedNavigation('blob:file:///0f0e-4c1a', APP), false);
+  assert.equal(isAllowedNavigation('about:blank', APP), false);
+  assert.equal(isAllowedNavigation(`view-source:${APP}`, APP), false);
   assert.equal(isAllowedNavigation('not a url', APP), false);
   assert.equal(isAllowedNavigation('', APP), false);
 });

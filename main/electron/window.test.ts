@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { appFiles, createMainWindow, mainWindowOptions, type BrowserWindowCtor } from './window';
+import { appUrlFor, isAllowedNavigation, webPreferencesFor } from './security';
 
 test('appFiles points at dist/renderer, dist/preload and resources, relative to the compiled file', () => {
   const dir = path.join(path.sep, 'app', 'res', 'app.asar', 'dist', 'main', 'electron');
@@ -30,10 +31,21 @@ test('mainWindowOptions: hidden until painted, secure webPreferences with our pr
   assert.equal(o.webPreferences?.nodeIntegration, false);
 });
 
+test('the window takes the hardened webPreferences as they are: nothing added, nothing loosened', () => {
+  const files = appFiles('/d/dist/main/electron');
+  const prefs = mainWindowOptions(files).webPreferences;
+  assert.deepEqual(prefs, webPreferencesFor(files.preload));
+  assert.equal(prefs?.webSecurity, true);
+  assert.equal(prefs?.allowRunningInsecureContent, false);
+  assert.equal(prefs?.webviewTag, false);
+  assert.equal(prefs?.nodeIntegrationInSubFrames, false);
+});
+
 function fakeWindowClass(load: () => Promise<void>) {
   const made: FakeWindow[] = [];
   class FakeWindow extends EventEmitter {
     loaded: string[] = [];
+    urls: string[] = [];
     shown = 0;
     constructor(public options: BrowserWindowConstructorOptions) {
       super();
@@ -41,6 +53,10 @@ function fakeWindowClass(load: () => Promise<void>) {
     }
     loadFile(p: string): Promise<void> {
       this.loaded.push(p);
+      return load();
+    }
+    loadURL(url: string): Promise<void> {
+      this.urls.push(url);
       return load();
     }
     show(): void {
@@ -62,6 +78,17 @@ test('createMainWindow loads the index over loadFile and shows the window when r
   assert.equal(made[0].shown, 1);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(failures, []);
+});
+
+test('the window shows only the packaged page, as a local file, never a URL', async () => {
+  const { Ctor, made } = fakeWindowClass(() => Promise.resolve());
+  const files = appFiles(path.join(path.sep, 'opt', 'Guestprep', 'resources', 'app.asar', 'dist', 'main', 'electron'));
+  createMainWindow(Ctor, files, () => {});
+  assert.deepEqual(made[0].urls, [], 'loadURL is never used');
+  assert.deepEqual(made[0].loaded, [files.indexHtml]);
+  const shown = appUrlFor(files.indexHtml);
+  assert.match(shown, /^file:\/\/\/.*\/app\.asar\/dist\/renderer\/index\.html$/);
+  assert.equal(isAllowedNavigation(shown, shown), true, 'the page it shows is the one navigation is pinned to');
 });
 
 test('createMainWindow reports a page that fails to load', async () => {
