@@ -28,7 +28,7 @@ import { prepare, type PrepareReport } from '../engine/run/prepare';
 import { recoverInterrupted } from '../engine/run/recover';
 import type { RecoveryStatus } from '../contract/contract';
 import { GUESTPREP_VERSION } from '../engine/version';
-import { listVirtualBoxVms } from './vbox';
+import { listVirtualBoxVms } from '../engine/image/virtualbox';
 import type { Store } from './store-types';
 
 export interface BackendOptions {

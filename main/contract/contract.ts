@@ -14,11 +14,14 @@ import type {
   ProactiveInfo,
   RunEvent,
   SettingsInput,
+  VboxDisk,
+  VboxVm,
 } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
 import type { PrepareReport } from '../engine/run/prepare';
 import type { RecoveryOutcome } from '../engine/run/recover';
 
+export type { VboxDisk, VboxVm };
 export type { ErrorData, GuestFacts, ImageFileInfo, JreInfo, NodeSettings, ProactiveInfo, RunEvent, SettingsInput, InspectReport, PrepareReport, RecoveryOutcome };
 
 /** What the start of the backend did about runs a crash had interrupted (told to the user once). */
@@ -110,21 +113,6 @@ export interface HistoryFilter {
   limit?: number;
 }
 
-export interface VboxDisk {
-  path: string;
-  format: string;
-  /** Disks attached to a running VM cannot be chosen: the reason says why. */
-  usable: boolean;
-  reason?: string;
-}
-
-export interface VboxVm {
-  name: string;
-  uuid: string;
-  settingsFile: string;
-  state: 'running' | 'poweroff' | 'saved' | 'unknown';
-  disks: VboxDisk[];
-}
 
 // ---------------------------------------------------------------- calls
 

@@ -360,3 +360,23 @@ export type RunEvent =
   | { type: 'bytes'; stepId: string; sent: number; total: number }
   | { type: 'progress'; percent: number }
   | { type: 'log'; level: 'info' | 'warn' | 'debug'; message: string };
+
+// ---------------------------------------------------------------- VirtualBox (who uses a disk)
+
+export interface VboxDisk {
+  path: string;
+  format: string;
+  /** Disks attached to a running VM cannot be chosen: the reason says why. */
+  usable: boolean;
+  /** For a snapshot (differencing) layer: the disks under it, nearest first, down to the base. */
+  layers?: string[];
+  reason?: string;
+}
+
+export interface VboxVm {
+  name: string;
+  uuid: string;
+  settingsFile: string;
+  state: 'running' | 'poweroff' | 'saved' | 'unknown';
+  disks: VboxDisk[];
+}

@@ -24,6 +24,7 @@ import { makeSampleJre, makeSampleProactive } from '../../main/sample/archives';
 import { launchAppliance, newLaunchStats } from '../../main/engine/guestfish/launch';
 import { runQemuImg } from '../../main/engine/image/qemu-img';
 import { openStore } from '../../main/backend/store';
+import { DB_FILE_NAME } from '../../main/backend/paths';
 import type { RecoveryOutcome } from '../../main/engine/run/recover';
 
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -223,8 +224,10 @@ test(`killed at ${TRIALS} random moments across all phases, every image ends unt
   t.diagnostic(`untouched ${untouched}, prepared ${prepared.length}`);
 
   // Nothing left behind: no open journal entry, no run folder.
-  const store = openStore(join(dataDir, 'guestprep.db'));
+  const store = openStore(join(dataDir, DB_FILE_NAME));
   try {
+    // Every trial that got past the claim left its entry, now ended.
+    assert.ok(store.journal.list(100).length >= TRIALS - SCHEDULE.checks, 'the runs were journaled in the shared database');
     assert.deepEqual(store.journal.open(), []);
     for (const e of store.journal.list(100)) assert.equal(existsSync(e.runDir), false, `run folder of ${e.runId} left behind`);
   } finally {

@@ -8,6 +8,7 @@ import type { ImageFileInfo } from '../types';
 import { readImageHeader } from './header';
 import { checkWritable, fsError } from './image-file';
 import { differencingFix, qemuImgInfo } from './qemu-img';
+import { virtualBoxUsersOf, type VboxListOptions } from './virtualbox';
 
 const LAYER_KIND: Record<string, string> = {
   qcow2: 'a qcow2 overlay (external snapshot or linked clone)',
@@ -22,12 +23,13 @@ const LAYER_KIND: Record<string, string> = {
  * formats and variants, VirtualBox differencing disks, streamOptimized VMDKs, images with a
  * backing file, missing VMDK extents, and images another process (a running VM) holds open.
  */
-export async function precheckImage(file: string): Promise<ImageFileInfo> {
+export async function precheckImage(file: string, opts: { vbox?: VboxListOptions } = {}): Promise<ImageFileInfo> {
   const info = await readImageHeader(file);
   refuseVariants(info);
   for (const extent of info.extentFiles ?? []) await checkExtent(file, extent);
   await checkWritable(file);
   for (const extent of info.extentFiles ?? []) await checkWritable(extent);
+  await refuseLiveVirtualBoxVm(file, opts.vbox);
   // Last, because it starts a process: the lock check, and QEMU's own opinion of the image.
   const q = await qemuImgInfo(file, info.format);
   if (q.backingFilename !== undefined && info.backingFile === undefined) {
@@ -35,6 +37,40 @@ export async function precheckImage(file: string): Promise<ImageFileInfo> {
   }
   // The size the guest will see is QEMU's (libguestfs runs QEMU), e.g. CHS rounding of VHDs.
   return { ...info, virtualSize: q.virtualSize };
+}
+
+/**
+ * VirtualBox takes no QEMU lock on its disks, so QEMU's lock check below cannot see a running VirtualBox
+ * VM: its configuration (and VBoxManage, or the VM processes' open files) can. A saved VM is refused
+ * too: its saved state describes the disk as it was, and resuming over a changed disk corrupts it.
+ */
+async function refuseLiveVirtualBoxVm(file: string, vbox?: VboxListOptions): Promise<void> {
+  let users;
+  try {
+    users = await virtualBoxUsersOf(file, vbox);
+  } catch {
+    // Unreadable VirtualBox settings must not block images that have nothing to do with VirtualBox.
+    return;
+  }
+  const disk = (u: (typeof users)[number]) => (u.disk.path === file ? 'this disk' : `this disk (under its snapshot layer ${u.disk.path})`);
+  const running = users.find((u) => u.vm.state === 'running');
+  if (running) {
+    fail(
+      'IMAGE_IN_USE_BY_VM',
+      `The VirtualBox VM "${running.vm.name}" uses ${disk(running)} and is running.`,
+      `Shut the VM down first (in VirtualBox: Machine > ACPI Shutdown, or \`VBoxManage controlvm "${running.vm.name}" acpipowerbutton\`), then try again.`,
+    );
+  }
+  const held = users.find((u) => /VirtualBox process .* has this disk open/.test(u.disk.reason ?? ''));
+  if (held) fail('IMAGE_IN_USE_BY_VM', `${held.disk.reason?.replace(/: shut down.*$/, '')} (VM "${held.vm.name}").`, 'Shut down the VM that uses it, then try again.');
+  const saved = users.find((u) => u.vm.state === 'saved');
+  if (saved) {
+    fail(
+      'IMAGE_IN_USE_BY_VM',
+      `The VirtualBox VM "${saved.vm.name}" uses ${disk(saved)} and is in a saved state: changing the disk would corrupt that state.`,
+      'Start the VM and shut it down properly, or discard its saved state (VBoxManage discardstate), then try again.',
+    );
+  }
 }
 
 function refuseVariants(info: ImageFileInfo): void {

@@ -20,7 +20,7 @@ import { access, readdir, readFile, readlink, realpath } from 'node:fs/promises'
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { VboxDisk, VboxVm } from '../contract/contract';
+import type { VboxDisk, VboxVm } from '../types';
 
 export interface VboxListOptions {
   /** The user's home folder (default: os.homedir()). */
@@ -326,7 +326,12 @@ export async function listVirtualBoxVms(opts: VboxListOptions = {}): Promise<Vbo
         disks.push({ path: `{${u}}`, format: 'unknown', usable: false, reason: `VirtualBox lists a disk {${u}} for "${parsed.name}" that is not in any media registry; open the VM's settings in VirtualBox to repair it.` });
         continue;
       }
-      disks.push({ path: m.location, format: SUPPORTED_FORMATS[m.format] ?? m.format, ...(await usability(m, parsed, state)) });
+      const layers: string[] = [];
+      for (let id = m.parent; id; id = media.get(id)?.parent) {
+        const l = media.get(id)?.location;
+        if (l) layers.push(l);
+      }
+      disks.push({ path: m.location, format: SUPPORTED_FORMATS[m.format] ?? m.format, ...(layers.length ? { layers } : {}), ...(await usability(m, parsed, state)) });
     }
     out.push({ name: parsed.name, uuid: parsed.uuid, settingsFile: parsed.settingsFile, state, disks });
   }
@@ -374,4 +379,42 @@ export async function listVirtualBoxVms(opts: VboxListOptions = {}): Promise<Vbo
     }
     return { usable: true };
   }
+}
+
+// ------------------------------------------------------------------------------- who uses one image
+
+export interface VmUser {
+  vm: VboxVm;
+  /** The attached disk: the image itself, or a snapshot layer on top of it. */
+  disk: VboxDisk;
+}
+
+async function realOrResolved(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/**
+ * The VirtualBox VMs whose current state attaches `image`, directly or as the base under a snapshot layer
+ * (a VM running on a snapshot reads its base disk all the time). VirtualBox takes no QEMU locks, so this is
+ * how a running VM is caught before its disk is written under it.
+ */
+export async function virtualBoxUsersOf(image: string, opts: VboxListOptions = {}): Promise<VmUser[]> {
+  const target = await realOrResolved(image);
+  const users: VmUser[] = [];
+  for (const vm of await listVirtualBoxVms(opts)) {
+    for (const disk of vm.disks) {
+      for (const p of [disk.path, ...(disk.layers ?? [])]) {
+        if (p.startsWith('{')) continue;
+        if ((await realOrResolved(p)) === target) {
+          users.push({ vm, disk });
+          break;
+        }
+      }
+    }
+  }
+  return users;
 }

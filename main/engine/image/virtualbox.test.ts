@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { listVirtualBoxVms, parseRunningVms, findVBoxManage } from './vbox';
-import type { VboxVm } from '../contract/contract';
+import { listVirtualBoxVms, parseRunningVms, findVBoxManage } from './virtualbox';
+import type { VboxVm } from '../types';
 
 const U = {
   node: '2b6c1f0e-8a4d-4c3e-9f1a-0d5e6b7c8a91',
