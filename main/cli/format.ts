@@ -5,6 +5,7 @@ import type { ErrorData } from '../engine/errors';
 import { shQuote } from '../engine/quote/sh';
 import type { GuestFacts, ImageFileInfo } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
+import type { BatchReport } from '../engine/run/batch';
 import type { PrepareReport } from '../engine/run/prepare';
 
 export function bytes(n: number): string {
@@ -118,4 +119,22 @@ export function formatError(e: ErrorData): string {
     lines.push(e.detail);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A batch: one line per image (node name, or the error and its fix), then the totals. */
+export function formatBatch(r: BatchReport): string {
+  const out: string[] = [];
+  const ok = r.items.filter((i) => i.ok).length;
+  out.push(`Prepared ${ok} of ${r.items.length} images in ${seconds(r.timings.totalMs)}; appliance launches: ${r.launches}${r.hypervisor ? ` (${r.hypervisor})` : ''}`);
+  for (const it of r.items) {
+    if (it.ok) {
+      const rep = it.report;
+      out.push(`  ${it.n}. ok      ${rep.image.path}: node ${rep.settings.nodeName} -> ${rep.settings.rm.url}, ${describeInit(rep.guest)}, ${rep.verification?.checked ?? 0} checks verified`);
+      for (const w of rep.warnings) out.push(`           ! ${w}`);
+    } else {
+      out.push(`  ${it.n}. FAILED  ${it.image}: [${it.error.code}] ${it.error.message}`);
+      out.push(`           Fix: ${it.error.fix}`);
+    }
+  }
+  return out.join('\n') + '\n';
 }

@@ -10,7 +10,10 @@ import { prepare } from '../engine/run/prepare';
 import { DEFAULT_INSTALL_DIR, DEFAULT_NODE_SOURCE, DEFAULT_SERVICE_NAME, DEFAULT_SERVICE_USER } from '../engine/run/defaults';
 import { GUESTPREP_VERSION } from '../engine/version';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { formatError, formatInspect, formatPrepare } from './format';
+import { formatBatch, formatError, formatInspect, formatPrepare } from './format';
+import { prepareBatch } from '../engine/run/batch';
+import { fail } from '../engine/errors';
+import { basename } from 'node:path';
 import { runDemo } from './demo';
 import { runDoctor } from './doctor';
 import { runServe } from './serve';
@@ -159,13 +162,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('prepare')
     .description('Install a Java runtime, the ProActive node and a boot service into the image, so the VM joins the Resource Manager at next boot.')
-    .argument('<image>', 'disk image of a powered-off VM')
+    .argument('<images...>', 'disk image(s) of powered-off VMs; several are prepared together, in one appliance launch')
     .option('--jre <archive>', 'Java runtime archive (.tar.gz, .tgz, .tar.xz, .zip); optional when the ProActive archive bundles jre/')
     .option('--preset <name>', 'start from a preset saved in the Guestprep app (archives and settings); options you give override it')
     .option('--proactive <archive>', 'ProActive node distribution (6.2+ or 3.x), .zip/.tar.gz/.tar.xz (required unless the preset has one)')
     .option('--rm-url <url>', 'Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099 (required unless the preset has one)')
     .option('--node-source <name>', 'node source on the Resource Manager', DEFAULT_NODE_SOURCE)
-    .option('--node-name <name>', "node name (default: the guest's hostname)")
+    .option('--node-name <name>', "node name (default: the guest's hostname); with several images a pattern: node-{n} (n = position in the list), {hostname}")
     .option('--workers <n>', 'number of workers (6.2+ only)')
     .option('--credentials <file>', 'credentials file made by proactive-create-cred (installed mode 0600)')
     .option('--jvm-option <opt>', 'extra JVM option (repeatable), e.g. -Xmx2g', collect, [])
@@ -177,7 +180,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--script <file>', 'where --dry-run writes the guestfish script')
     .option('--json', 'JSON lines on stdout: events, then the result or the error')
     .option('-v, --verbose', 'show guestfish output')
-    .action(async (image: string, o: PrepareFlags, cmd: Command) => {
+    .action(async (images: string[], o: PrepareFlags, cmd: Command) => {
+      if (images.length > 1) return prepareMany(images, o, cmd);
+      const image = images[0];
       const rep = new Reporter(io, !!o.json, !!o.verbose);
       const warn = (message: string) => rep.event({ type: 'log', level: 'warn', message });
       const ac = withSigint(() => warn('Cancelling: the image will be left as it was...'));
@@ -262,6 +267,51 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       else for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}${c.ok ? '' : `\n     Fix: ${c.fix}`}\n`);
       setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment);
     });
+
+  /** `prepare A B C...`: one batch, one result per image; exit 0 only when every image was prepared. */
+  async function prepareMany(images: string[], o: PrepareFlags, cmd: Command): Promise<void> {
+    const warn = (message: string) => (o.json ? io.out(JSON.stringify({ type: 'event', event: { type: 'log', level: 'warn', message } }) + '\n') : io.err(`Note: ${message}\n`));
+    const ac = withSigint(() => warn('Cancelling: the images not committed yet will be left as they were...'));
+    let store: Store | undefined;
+    try {
+      if (o.dryRun) fail('SETTING_INVALID', '--dry-run takes one image.', 'Run --dry-run on each image you want to see the plan for.');
+      store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+      await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
+      const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
+      const recs = new Map(images.map((img, i) => [i + 1, recordCliRun(store, { image: img, preset: input.preset }, { warn })]));
+      const r = await prepareBatch(
+        { images, jre: input.jre, proactive: input.proactive, settings: input.settings },
+        {
+          signal: ac.signal,
+          journal: store?.journal,
+          program: 'guestprep prepare',
+          onEvent: (img, n, e) => {
+            recs.get(n)?.event(e);
+            if (o.json) {
+              if (e.type !== 'log' || e.level !== 'debug' || o.verbose) io.out(JSON.stringify({ type: 'event', image: img, n, event: e }) + '\n');
+            } else if (e.type === 'phase' && e.phase !== 'done') io.err(`[${n}/${images.length}] ${basename(img)}: ${e.message}...\n`);
+            else if (e.type === 'log' && (e.level === 'warn' || o.verbose)) io.err(`[${n}/${images.length}] ${basename(img)}: ${e.message}\n`);
+          },
+          onItem: (item) => {
+            if (item.ok) recs.get(item.n)?.succeeded(item.report);
+            else recs.get(item.n)?.failed(item.error);
+            if (o.json) io.out(JSON.stringify({ type: 'item', item }) + '\n');
+          },
+        },
+      );
+      io.out(o.json ? JSON.stringify({ type: 'result', batch: r }) + '\n' : formatBatch(r));
+      const failed = r.items.find((i) => !i.ok);
+      setExit(failed && !failed.ok ? exitCodeFor(failed.error.code) : EXIT.ok);
+    } catch (err) {
+      const e = toErrorData(err);
+      if (o.json) io.out(JSON.stringify({ type: 'error', error: e }) + '\n');
+      else io.err(formatError(e));
+      setExit(exitCodeFor(e.code));
+    } finally {
+      ac.dispose();
+      store?.close();
+    }
+  }
 
   return program;
 }

@@ -101,6 +101,11 @@ export class GuestfishSession {
     return this.child.pid;
   }
 
+  /** Still usable: guestfish has not exited and nobody asked it to quit. */
+  get alive(): boolean {
+    return !this.exited && !this.closed;
+  }
+
   /**
    * Sends one command. With `tolerate`, the command is sent with guestfish's `-` prefix so a failure
    * does not end the session; the result then carries ok=false and the error. Without it, a failure ends

@@ -18,10 +18,25 @@ export interface InspectOptions {
   installDir: string;
   /** Mount read-only (inspection) or read-write (a run writing into its overlay). */
   readonly: boolean;
+  /** In an appliance with several drives: inspect only the OS on this drive (0-based). */
+  drive?: number;
+  /** The output of an `inspect-os` already run in this appliance (it inspects every drive at once). */
+  roots?: string[];
 }
 
+/**
+ * Thrown only when inspecting one drive of several: which filesystems belong to this drive cannot be told
+ * (LVM volume groups, filesystem UUIDs shared by clones). Not a user error: the batch then prepares this
+ * image in an appliance of its own, where the question does not arise.
+ */
+export class AmbiguousDriveError extends Error {}
+
 export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
-  const roots = lines((await s.exec(['inspect-os'])).output);
+  const all = opts.roots ?? lines((await s.exec(['inspect-os'])).output);
+  if (opts.drive !== undefined && all.some((r) => driveOf(r) === undefined)) {
+    throw new AmbiguousDriveError(`The appliance found OS roots on mapped devices (LVM?): ${all.join(', ')}`);
+  }
+  const roots = opts.drive === undefined ? all : all.filter((r) => driveOf(r) === opts.drive);
   if (roots.length === 0) {
     const fsList = (await s.exec(['list-filesystems'], { tolerate: true })).output;
     if (/crypto_LUKS|BitLocker/i.test(fsList)) {
@@ -56,12 +71,23 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
     s.exec(['inspect-get-mountpoints', root]).then((r) => r.output),
   ]);
   const mountpoints = parseMountpoints(mps);
+  if (opts.drive !== undefined && mountpoints.some((m) => driveOf(m.device) !== opts.drive)) {
+    // With several drives, libguestfs resolves the guest's fstab against all of them: `/dev/sda2` in the
+    // fstab of the guest on the second drive, or a UUID= shared by clones, lands on another drive. The
+    // guest means its own disk: the same partition number on this drive, when it exists.
+    const parts = new Set((await s.exec(['list-partitions'])).output.split('\n').map((l) => l.trim()));
+    for (const m of mountpoints) {
+      if (driveOf(m.device) === opts.drive) continue;
+      const own = onDrive(m.device, opts.drive);
+      if (!own || !parts.has(own)) throw new AmbiguousDriveError(`The filesystems of ${root} cannot be told apart from another disk's: ${mps}`);
+      m.device = own;
+    }
+  }
   for (const m of mountpoints) {
     // Only the root must mount; a broken /boot or swap-like entry should not stop us.
     const r = await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
     if (!r.ok) m.device = `${m.device} (not mounted: ${r.error})`;
   }
-  const mounted = mountpoints.filter((m) => !m.device.includes('(not mounted'));
 
   const facts: GuestFacts = {
     root,
@@ -81,20 +107,8 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
     // inspectWindows mounts what it needs itself (we did above) and reads the registry in this session.
     const win = await inspectWindows(s, root, { readonly: opts.readonly });
     facts.windows = win;
-    facts.freeBytes = win.freeBytes;
-    facts.freeBytesMountpoint = win.systemDrive ? `${win.systemDrive}:` : '/';
     if (win.arch) facts.arch = win.arch;
-    // An earlier Guestprep install: its record sits in <install dir>\guestprep (the default folder unless
-    // the user names another); an unreadable or foreign name is simply not looked for here.
-    let dir = '';
-    try {
-      dir = windowsGuestPath(resolveWindowsInstallDir(isWindowsPath(opts.installDir) ? opts.installDir : undefined, win.systemDrive));
-    } catch {
-      dir = '';
-    }
-    const existing = dir ? await readInstallRecord(s, dir) : undefined;
-    if (existing) facts.existing = existing;
-    return facts;
+    return installDirFacts(s, facts, opts.installDir);
   }
   if (osType !== 'linux') {
     fail(
@@ -104,13 +118,68 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
     );
   }
 
-  const mp = coveringMountpoint(opts.installDir, mounted.map((m) => m.mountpoint));
-  facts.freeBytesMountpoint = mp;
-  facts.freeBytes = parseStatvfsFree((await s.exec(['statvfs', mp])).output);
   facts.linux = await linuxBootFacts(s);
-  const existing = await readInstallRecord(s, opts.installDir);
-  if (existing) facts.existing = existing;
-  return facts;
+  return installDirFacts(s, facts, opts.installDir);
+}
+
+/**
+ * The facts that depend on the install folder: free space where it lands, and an earlier Guestprep install
+ * in it. Cheap (two queries): a run that reuses an inspection made for another folder asks them again.
+ */
+export async function installDirFacts(s: GuestfishSession, facts: GuestFacts, installDir: string): Promise<GuestFacts> {
+  const out: GuestFacts = { ...facts };
+  delete out.existing;
+  if (facts.windows) {
+    const win = facts.windows;
+    out.freeBytes = win.freeBytes;
+    out.freeBytesMountpoint = win.systemDrive ? `${win.systemDrive}:` : '/';
+    // An earlier Guestprep install: its record sits in <install dir>\guestprep (the default folder unless
+    // the user names another); an unreadable or foreign name is simply not looked for here.
+    let dir = '';
+    try {
+      dir = windowsGuestPath(resolveWindowsInstallDir(isWindowsPath(installDir) ? installDir : undefined, win.systemDrive));
+    } catch {
+      dir = '';
+    }
+    const existing = dir ? await readInstallRecord(s, dir) : undefined;
+    if (existing) out.existing = existing;
+    return out;
+  }
+  const mounted = facts.mountpoints.filter((m) => !m.device.includes('(not mounted'));
+  const mp = coveringMountpoint(installDir, mounted.map((m) => m.mountpoint));
+  out.freeBytesMountpoint = mp;
+  out.freeBytes = parseStatvfsFree((await s.exec(['statvfs', mp])).output);
+  const existing = await readInstallRecord(s, installDir);
+  if (existing) out.existing = existing;
+  return out;
+}
+
+/** Which drive of the appliance (0 = the first -a) a device is on; undefined for LVM and other mapped devices. */
+export function driveOf(device: string): number | undefined {
+  const m = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)\d*$/.exec(device);
+  if (!m) return undefined;
+  let n = 0;
+  for (const c of m[1]) n = n * 26 + (c.charCodeAt(0) - 96);
+  return n - 1;
+}
+
+/** The same partition on another drive: /dev/sda2 on drive 1 is /dev/sdb2 (undefined for mapped devices). */
+export function onDrive(device: string, drive: number): string | undefined {
+  const m = /^(\/dev\/(?:sd|vd|hd|xvd))([a-z]+)(\d*)$/.exec(device);
+  if (!m) return undefined;
+  let letters = '';
+  for (let n = drive + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(97 + ((n - 1) % 26)) + letters;
+  return `${m[1]}${letters}${m[3]}`;
+}
+
+/**
+ * Remounts an inspected guest read-write by the devices inspection found (a warm session inspected it
+ * read-only while the user filled in the wizard): no second inspection.
+ */
+export async function mountForWriting(s: GuestfishSession, mountpoints: GuestFacts['mountpoints']): Promise<void> {
+  await s.exec(['umount-all']);
+  const order = [...mountpoints].filter((m) => !m.device.includes('(not mounted')).sort((a, b) => a.mountpoint.length - b.mountpoint.length);
+  for (const m of order) await s.exec(['mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
 }
 
 function lines(text: string): string[] {

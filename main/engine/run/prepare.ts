@@ -21,7 +21,9 @@ import { checkSettingsEarly, validateSettings } from '../settings/validate';
 import { checkCredentialsFile } from './credentials';
 import { buildPlan } from '../plan';
 import { newLaunchStats, LaunchStats } from '../guestfish/launch';
-import { inspectGuest } from '../inspect/guest';
+import { inspectGuest, installDirFacts, mountForWriting } from '../inspect/guest';
+import { expandNodeName, isNodeNamePattern, nodeNameForEarlyCheck } from '../settings/node-name-pattern';
+import type { WarmSession } from './warm';
 import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
 import { ImageTransaction } from './transaction';
@@ -77,9 +79,70 @@ export interface PrepareHooks {
   journal?: RunJournal;
   /** Who runs this (for the lock message another run shows): "guestprep prepare", "the Guestprep app". */
   program?: string;
+  /**
+   * An appliance already up on this image with the guest inspected (warm.ts): the run then costs only the
+   * writes, the verification and the commit. Ignored for dry runs and for another image.
+   */
+  warm?: WarmSession;
 }
 
-const processJournal = memoryJournal();
+export const processJournal = memoryJournal();
+
+export interface Archives {
+  jre?: JreInfo;
+  proactive: ProactiveInfo;
+  credentials?: { hostPath: string; bytes: number };
+}
+
+/** The archives and the credentials file, checked side by side, errors reported in the order given. */
+export async function checkArchives(req: Pick<PrepareRequest, 'jre' | 'proactive' | 'settings'>): Promise<Archives> {
+  const [jre, proactive, credentials] = await firstErrorInOrder([
+    req.jre ? detectJre(req.jre) : Promise.resolve(undefined),
+    detectProactive(req.proactive),
+    req.settings.credentialsFile ? checkCredentialsFile(req.settings.credentialsFile) : Promise.resolve(undefined),
+  ] as const);
+  checkSettingsEarly(earlySettings(req.settings), proactive);
+  return { jre, proactive, credentials };
+}
+
+/** Settings as checked before any guest is known: a node name pattern gets stand-in values. */
+export function earlySettings(settings: SettingsInput): SettingsInput {
+  return { ...settings, nodeName: nodeNameForEarlyCheck(settings.nodeName) };
+}
+
+/** What the inspected guest and the settings make: the validated settings, the plan, every warning. */
+export function planFor(guest: GuestFacts, settings: SettingsInput, a: Archives, nodeCtx: { n: number } = { n: 1 }) {
+  const warnings: string[] = [];
+  if (a.jre) warnings.push(...checkJreForGuest(a.jre, guest).warnings);
+  if (a.proactive.bundledJre) {
+    warnings.push(...checkJreForGuest(a.proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
+  }
+  const concrete = isNodeNamePattern(settings.nodeName) ? { ...settings, nodeName: expandNodeName(settings.nodeName!, { n: nodeCtx.n, hostname: guest.hostname }) } : settings;
+  const validated = validateSettings(concrete, { guest, jre: a.jre, proactive: a.proactive, credentials: a.credentials });
+  warnings.push(...validated.warnings);
+  const plan = buildPlan({ guest, settings: validated.settings, jre: a.jre, proactive: a.proactive, guestprepVersion: GUESTPREP_VERSION, now: new Date().toISOString() });
+  warnings.push(...plan.warnings.filter((w) => !warnings.includes(w)));
+  checkSpace(guest, plan);
+  return { settings: validated.settings, plan, warnings };
+}
+
+export function reportBase(tx: ImageTransaction, image: ImageFileInfo, guest: GuestFacts, a: Archives, made: ReturnType<typeof planFor>, notices: string[], hypervisor: string | undefined, dryRun = false) {
+  return {
+    runId: tx.runId,
+    ok: true as const,
+    dryRun,
+    image,
+    guest: summariseGuest(guest),
+    settings: made.settings,
+    jre: a.jre,
+    proactive: a.proactive,
+    plan: { steps: made.plan.steps.map((s) => ({ id: s.id, title: s.title, commands: s.commands.length })), requiredBytes: made.plan.requiredBytes },
+    atNextBoot: made.plan.atNextBoot,
+    warnings: made.warnings,
+    notices,
+    hypervisor,
+  };
+}
 
 export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Promise<PrepareReport> {
   const t0 = Date.now();
@@ -88,84 +151,64 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   const notices: string[] = [];
   const stats: LaunchStats = newLaunchStats();
   const timings = { checksMs: 0, launchMs: 0, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
+  const installDir = req.settings.installDir ?? DEFAULT_INSTALL_DIR;
 
   // ---- checks: everything that can be refused without an appliance
   emit({ type: 'phase', phase: 'checks', message: 'Checking the image and the archives' });
-  checkSettingsEarly(req.settings);
-  // Checked side by side; when several are wrong, report them in the order the user gave them.
-  const [image, jre, proactive, credentials] = await firstErrorInOrder([
-    precheckImage(req.image),
-    req.jre ? detectJre(req.jre) : Promise.resolve(undefined),
-    detectProactive(req.proactive),
-    req.settings.credentialsFile ? checkCredentialsFile(req.settings.credentialsFile) : Promise.resolve(undefined),
-  ] as const);
-  checkSettingsEarly(req.settings, proactive);
+  checkSettingsEarly(earlySettings(req.settings));
+  const warm = !req.dryRun && hooks.warm?.matches(req.image) ? hooks.warm : undefined;
+  // Checked side by side; when several are wrong, report them in the order the user gave them. A warm
+  // session checked the image when it opened, and holds it since.
+  const [image, archives] = await firstErrorInOrder([warm ? Promise.resolve(warm.image) : precheckImage(req.image), checkArchives(req)] as const);
   timings.checksMs = Date.now() - t0;
   progress.phaseDone('checks');
   if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
 
-  const tx = await ImageTransaction.open({
-    image,
-    kind: 'prepare',
-    journal: hooks.journal ?? processJournal,
-    owner: selfOwner(hooks.program ?? 'guestprep prepare'),
-    stats,
-    emit,
-    progress,
-    signal: hooks.signal,
-    readOnly: !!req.dryRun,
-    onNotice: (m) => {
-      notices.push(m);
-      emit({ type: 'log', level: 'warn', message: m });
-    },
-  });
+  let tx: ImageTransaction;
+  let inspected: GuestFacts | undefined;
+  if (warm) {
+    ({ tx, guest: inspected } = warm.take({ emit, progress, signal: hooks.signal }));
+    emit({ type: 'log', level: 'info', message: 'Using the appliance already running on this image (no launch, no second inspection)' });
+    progress.phaseDone('launch');
+  } else {
+    tx = await ImageTransaction.open({
+      image,
+      kind: 'prepare',
+      journal: hooks.journal ?? processJournal,
+      owner: selfOwner(hooks.program ?? 'guestprep prepare'),
+      stats,
+      emit,
+      progress,
+      signal: hooks.signal,
+      readOnly: !!req.dryRun,
+      onNotice: (m) => {
+        notices.push(m);
+        emit({ type: 'log', level: 'warn', message: m });
+      },
+    });
+  }
   try {
     timings.launchMs = stats.launchMs;
 
-    emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
+    emit({ type: 'phase', phase: 'inspect', message: warm ? 'Reusing the inspection' : 'Inspecting the guest' });
     const ti = Date.now();
-    const installDir = req.settings.installDir ?? DEFAULT_INSTALL_DIR;
-    const guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun });
-    const warnings: string[] = [];
-    if (jre) warnings.push(...checkJreForGuest(jre, guest).warnings);
-    if (proactive.bundledJre) {
-      warnings.push(...checkJreForGuest(proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
+    let guest: GuestFacts;
+    if (inspected) {
+      // Mounted read-only for the wizard: remount read-write by the devices already known.
+      await mountForWriting(tx.session, inspected.mountpoints);
+      guest = await installDirFacts(tx.session, inspected, installDir);
+    } else {
+      guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun });
     }
-    const validated = validateSettings(req.settings, { guest, jre, proactive, credentials });
-    warnings.push(...validated.warnings);
-    const plan = buildPlan({
-      guest,
-      settings: validated.settings,
-      jre,
-      proactive,
-      guestprepVersion: GUESTPREP_VERSION,
-      now: new Date().toISOString(),
-    });
-    warnings.push(...plan.warnings.filter((w) => !warnings.includes(w)));
-    checkSpace(guest, plan);
+    const made = planFor(guest, req.settings, archives);
     timings.inspectMs = Date.now() - ti;
     progress.phaseDone('inspect');
     tx.checkAborted();
-
-    const base = {
-      runId: tx.runId,
-      ok: true as const,
-      dryRun: !!req.dryRun,
-      image,
-      guest: summariseGuest(guest),
-      settings: validated.settings,
-      jre,
-      proactive,
-      plan: { steps: plan.steps.map((s) => ({ id: s.id, title: s.title, commands: s.commands.length })), requiredBytes: plan.requiredBytes },
-      atNextBoot: plan.atNextBoot,
-      warnings,
-      notices,
-      hypervisor: stats.hypervisor,
-    };
+    const base = reportBase(tx, image, guest, archives, made, [...notices, ...(warm?.notices ?? [])], stats.hypervisor ?? warm?.hypervisor, !!req.dryRun);
 
     if (req.dryRun) {
       await tx.closeReadOnly();
-      const written = await writeDryRunScript({ plan, image, jre, proactive, scriptPath: req.scriptPath });
+      const written = await writeDryRunScript({ plan: made.plan, image, jre: archives.jre, proactive: archives.proactive, scriptPath: req.scriptPath });
       timings.totalMs = Date.now() - t0;
       progress.done();
       emit({ type: 'phase', phase: 'done', message: `Dry run: script written to ${written.scriptPath}` });
@@ -173,11 +216,11 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     }
 
     const tw = Date.now();
-    const stepTimings = await tx.write(plan.steps, { openUpload: (ref) => openUpload(ref, jre, proactive) });
+    const stepTimings = await tx.write(made.plan.steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
     timings.writeMs = Date.now() - tw;
 
     const tv = Date.now();
-    const verification = await tx.verify(plan.expectations, guest.mountpoints);
+    const verification = await tx.verify(made.plan.expectations, guest.mountpoints);
     timings.verifyMs = Date.now() - tv;
 
     const tc = Date.now();
@@ -191,13 +234,13 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   }
 }
 
-function openUpload(ref: UploadRef, jre: JreInfo | undefined, proactive: ProactiveInfo) {
+export function openUpload(ref: UploadRef, jre: JreInfo | undefined, proactive: ProactiveInfo) {
   const info = ref.id === 'jre' ? jre : ref.id === 'proactive' ? proactive : undefined;
   if (!info) fail('INTERNAL', `Unknown upload ${ref.id}`, 'This is a bug in Guestprep.');
   return restreamAsTar(info.archivePath, info.kind, { stripPrefix: info.home });
 }
 
-function checkSpace(guest: GuestFacts, plan: Plan): void {
+export function checkSpace(guest: GuestFacts, plan: Plan): void {
   if (guest.freeBytes >= plan.requiredBytes) return;
   const mb = (n: number) => `${Math.ceil(n / 1024 / 1024)} MB`;
   fail(
@@ -207,12 +250,12 @@ function checkSpace(guest: GuestFacts, plan: Plan): void {
   );
 }
 
-function summariseGuest(g: GuestFacts): PrepareReport['guest'] {
+export function summariseGuest(g: GuestFacts): PrepareReport['guest'] {
   const { linux, ...rest } = g;
   return { ...rest, init: linux?.init, sysvLayout: linux?.sysvLayout, rcLocalPath: linux?.rcLocalPath };
 }
 
-async function firstErrorInOrder<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+export async function firstErrorInOrder<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(ps);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };

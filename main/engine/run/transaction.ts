@@ -55,11 +55,14 @@ export function fsyncFile(path: string): void {
 
 export class ImageTransaction {
   private phase: JournalPhase | 'none' = 'none';
+  /** The appliance is shared with other transactions (a batch): the batch closes it, not us. */
+  private shared = false;
+  private recipe?: { mounts: Array<{ mountpoint: string; device: string }>; expectations: Expectation[] };
   private constructor(
-    private readonly opts: TransactionOptions,
+    private opts: TransactionOptions,
     readonly run: RunDir,
     readonly imagePath: string,
-    private readonly before: ImageIdentity,
+    readonly before: ImageIdentity,
     private sessionRef: GuestfishSession | undefined,
   ) {}
 
@@ -74,29 +77,47 @@ export class ImageTransaction {
   }
 
   /**
-   * Claims the image, creates the overlay and launches the appliance on it. On any failure everything
-   * made so far is undone before the error is thrown.
+   * Claims the image and creates its overlay, without an appliance: a batch then launches one appliance
+   * for several transactions (`drive` + `attach`). On failure everything made so far is undone.
    */
-  static async open(opts: TransactionOptions): Promise<ImageTransaction> {
+  static async begin(opts: TransactionOptions): Promise<ImageTransaction> {
     const { image, emit } = opts;
     const run = newRunDir();
-    const imagePath = realpathSync(image.path);
-    const before = imageIdentity(imagePath);
-    const tx = new ImageTransaction(opts, run, imagePath, before, undefined);
+    let imagePath: string;
+    try {
+      imagePath = realpathSync(image.path);
+    } catch (err) {
+      run.remove();
+      throw err;
+    }
+    const tx = new ImageTransaction(opts, run, imagePath, imageIdentity(imagePath), undefined);
     try {
       if (!opts.readOnly) {
-        opts.journal.claim({ runId: run.id, kind: opts.kind, image: imagePath, format: image.format, runDir: run.dir, overlay: run.overlay, owner: opts.owner, before });
+        opts.journal.claim({ runId: run.id, kind: opts.kind, image: imagePath, format: image.format, runDir: run.dir, overlay: run.overlay, owner: opts.owner, before: tx.before });
         tx.phase = 'planned';
         emit({ type: 'phase', phase: 'overlay', message: 'Creating a temporary overlay (the image stays untouched until the end)' });
         await createOverlay(imagePath, image.format, run.overlay);
       }
-      emit({ type: 'phase', phase: 'launch', message: 'Starting the libguestfs appliance' });
+      return tx;
+    } catch (err) {
+      throw await tx.abandon(err);
+    }
+  }
+
+  /**
+   * Claims the image, creates the overlay and launches the appliance on it (this transaction's own). On any
+   * failure everything made so far is undone before the error is thrown.
+   */
+  static async open(opts: TransactionOptions): Promise<ImageTransaction> {
+    const tx = await ImageTransaction.begin(opts);
+    try {
+      opts.emit({ type: 'phase', phase: 'launch', message: 'Starting the libguestfs appliance' });
       tx.sessionRef = await launchAppliance({
-        drives: [opts.readOnly ? { path: imagePath, format: image.format } : { path: run.overlay, format: 'qcow2' }],
+        drives: [tx.drive],
         readonly: !!opts.readOnly,
         stats: opts.stats,
         signal: opts.signal,
-        onLine: (line) => emit({ type: 'log', level: 'debug', message: line }),
+        onLine: (line) => opts.emit({ type: 'log', level: 'debug', message: line }),
         onNotice: opts.onNotice,
       });
       opts.progress.phaseDone('launch');
@@ -105,6 +126,34 @@ export class ImageTransaction {
     } catch (err) {
       throw await tx.abandon(err);
     }
+  }
+
+  /** The drive to give the appliance: the overlay, or the image itself for a read-only transaction. */
+  get drive(): { path: string; format: ImageFileInfo['format'] } {
+    return this.opts.readOnly ? { path: this.imagePath, format: this.opts.image.format } : { path: this.run.overlay, format: 'qcow2' };
+  }
+
+  /**
+   * Hands the transaction to another caller (a run taking over a warm session): its events, progress and
+   * cancel signal from now on. Cancelling kills the appliance, as it would have in a run of its own.
+   */
+  rebind(o: { emit: TransactionOptions['emit']; progress: ProgressModel; signal?: AbortSignal }): void {
+    this.opts = { ...this.opts, emit: o.emit, progress: o.progress, signal: o.signal };
+    const s = this.sessionRef;
+    if (s && o.signal) {
+      if (o.signal.aborted) s.kill();
+      else o.signal.addEventListener('abort', () => s.kill(), { once: true });
+    }
+  }
+
+  /** Works in an appliance launched by someone else (a batch), which that someone closes. */
+  attach(session: GuestfishSession): void {
+    this.sessionRef = session;
+    this.shared = true;
+  }
+
+  get kind(): RunKind {
+    return this.opts.kind;
   }
 
   /** Writes the plan's steps into the overlay. */
@@ -128,8 +177,9 @@ export class ImageTransaction {
   }
 
   /**
-   * Reads everything back from the overlay, then shuts the appliance down (`quit` unmounts and syncs) and
-   * flushes the overlay to disk. Only then is the run `verified`: the overlay holds the complete change.
+   * Reads everything back from the overlay. With its own appliance, then shuts it down (`quit` unmounts and
+   * syncs) and seals: only then is the run `verified`, the overlay holding the complete change. In a shared
+   * appliance the batch seals each transaction once the appliance is down.
    */
   async verify(expectations: Expectation[], mounts: Array<{ mountpoint: string; device: string }>): Promise<VerifyResult> {
     this.mustBeWritable();
@@ -143,15 +193,25 @@ export class ImageTransaction {
         { detail: result.failures.join('\n') },
       );
     }
+    // Devices that did not mount (a broken /boot) are left out: recovery mounts what the run mounted.
+    this.recipe = { mounts: mounts.filter((m) => !m.device.includes('(not mounted')), expectations };
+    if (this.shared) {
+      this.sessionRef = undefined;
+      return result;
+    }
     await this.session.close();
     this.sessionRef = undefined;
-    fsyncFile(this.run.overlay);
-    // Devices that did not mount (a broken /boot) are left out: recovery mounts what the run mounted.
-    const mounted = mounts.filter((m) => !m.device.includes('(not mounted'));
-    this.setPhase('verified', { verify: { mounts: mounted, expectations } });
-    this.opts.progress.phaseDone('verify');
+    this.seal();
     this.checkAborted();
     return result;
+  }
+
+  /** After the appliance that wrote the overlay has shut down: overlay flushed to disk, run `verified`. */
+  seal(): void {
+    if (!this.recipe) fail('INTERNAL', 'Sealing a transaction that was not verified.', 'This is a bug in Guestprep.');
+    fsyncFile(this.run.overlay);
+    this.setPhase('verified', { verify: this.recipe });
+    this.opts.progress.phaseDone('verify');
   }
 
   /**
@@ -173,6 +233,31 @@ export class ImageTransaction {
     this.opts.progress.done();
   }
 
+  /**
+   * Gives the image back unchanged (a warm session nobody ran): appliance stopped, overlay deleted, the
+   * run ends rolled back.
+   */
+  async release(note: string): Promise<void> {
+    if (this.sessionRef && !this.shared) {
+      this.sessionRef.kill();
+      await this.sessionRef.waitExit();
+    }
+    this.sessionRef = undefined;
+    this.run.remove();
+    if (this.phase !== 'none' && this.phase !== 'done' && this.phase !== 'committing') {
+      try {
+        this.setPhase('rolled-back', { note });
+      } catch {
+        /* see abandon */
+      }
+    }
+  }
+
+  /** Whether this transaction's own appliance is still up. */
+  get live(): boolean {
+    return !!this.sessionRef && this.sessionRef.alive;
+  }
+
   /** Ends a read-only (dry-run) transaction. */
   async closeReadOnly(): Promise<void> {
     if (this.sessionRef) await this.sessionRef.close();
@@ -186,11 +271,11 @@ export class ImageTransaction {
    * once the commit has begun, the overlay is kept and the run stays `committing` for recovery.
    */
   async abandon(err: unknown): Promise<unknown> {
-    if (this.sessionRef) {
+    if (this.sessionRef && !this.shared) {
       this.sessionRef.kill();
       await this.sessionRef.waitExit();
-      this.sessionRef = undefined;
     }
+    this.sessionRef = undefined;
     const cancelled = !!this.opts.signal?.aborted;
     if (this.phase === 'committing') {
       if (err instanceof GuestprepError && err.code === 'COMMIT_FAILED') {

@@ -1,0 +1,105 @@
+// Warm sessions with real libguestfs: the appliance that inspected the image for the wizard is reused by
+// the run (no second launch, no second inspection), and ends, leaving nothing running, when released,
+// after the idle timeout, or when a run takes it and finishes.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSampleGuest } from '../../sample/sample-guest';
+import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
+import { memoryJournal } from './journal';
+import { prepare } from './prepare';
+import { WarmPool } from './warm';
+
+let root: string;
+let jre: string;
+let proactive: string;
+const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'gp warm (int) '));
+  process.env.GUESTPREP_STATE_DIR = join(root, 'state');
+  [jre, proactive] = await Promise.all([
+    makeSampleJre(root, { version: '17.0.9', kind: 'tar.gz', fillerBytes: 1024 * 1024 }),
+    makeSampleProactive(root, { generation: 'modern', kind: 'zip', fillerBytes: 1024 * 1024 }),
+  ]);
+});
+
+after(() => {
+  delete process.env.GUESTPREP_STATE_DIR;
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function guest(name: string): Promise<string> {
+  const dir = join(root, 'VirtualBox VMs', name);
+  mkdirSync(dir, { recursive: true });
+  return buildSampleGuest(dir, { flavour: 'systemd', hostname: name.toLowerCase(), format: 'vdi', sizeMb: 96 });
+}
+
+const runDirs = () => (existsSync(join(root, 'state', 'runs')) ? readdirSync(join(root, 'state', 'runs')) : []);
+
+/** Processes (guestfish and its qemu) whose command line names a file under `dir`: ours, by our overlay paths. */
+function appliancesOn(dir: string): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes(dir)) n++;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+
+test('Run reuses the warm appliance: no launch, no second inspection, then nothing is left running', async () => {
+  const image = await guest('Warm');
+  const journal = memoryJournal();
+  const pool = new WarmPool({ idleMs: 60_000 });
+  const insp = await pool.inspect(image, { journal, program: 'test' });
+  assert.equal(insp.launches, 1);
+  assert.equal(insp.guest.linux?.init, 'systemd');
+  assert.ok(appliancesOn(join(root, 'state')) > 0, 'the appliance stays up after inspection');
+  assert.equal(runDirs().length, 1, 'its overlay exists');
+
+  const warm = pool.take(image);
+  assert.ok(warm);
+  const phases: string[] = [];
+  const r = await prepare({ image, jre, proactive, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm, onEvent: (e) => e.type === 'phase' && phases.push(e.message) });
+  assert.equal(r.launches, 0, 'the run launched nothing');
+  assert.equal(r.timings.launchMs, 0);
+  assert.ok(!phases.includes('Inspecting the guest'), 'no second inspection');
+  assert.ok(r.verification && r.verification.failures.length === 0);
+  assert.equal(r.settings.nodeName, 'warm');
+  assert.equal(appliancesOn(join(root, 'state')), 0);
+  assert.deepEqual(runDirs(), []);
+  assert.deepEqual(journal.open(), []);
+});
+
+test('a warm session ends on release and on idle timeout, leaving the image untouched', async () => {
+  const a = await guest('Idle');
+  const b = await guest('Left');
+  const sums = [sha256(a), sha256(b)];
+  const journal = memoryJournal();
+  const pool = new WarmPool({ idleMs: 1500 });
+  await pool.inspect(a, { journal, program: 'test' });
+  const pool2 = new WarmPool({ idleMs: 600_000 });
+  await pool2.inspect(b, { journal, program: 'test' });
+  const both = appliancesOn(join(root, 'state'));
+  assert.ok(both >= 2);
+  // Idle: the first ends by itself.
+  await new Promise((r) => setTimeout(r, 5000));
+  assert.equal(pool.size, 0);
+  const one = appliancesOn(join(root, 'state'));
+  assert.ok(one > 0 && one < both, `${one} of ${both} processes left`);
+  // Leaving the wizard / quitting: released explicitly.
+  assert.equal(await pool2.release(undefined, 'quit'), 1);
+  assert.equal(appliancesOn(join(root, 'state')), 0);
+  assert.deepEqual(runDirs(), []);
+  assert.deepEqual(journal.open(), []);
+  assert.deepEqual([sha256(a), sha256(b)], sums);
+  assert.deepEqual(journal.list().map((e) => e.phase), ['rolled-back', 'rolled-back']);
+});
