@@ -34,6 +34,8 @@ export type ErrorCode =
   // guest
   | 'GUEST_NO_OS'
   | 'GUEST_MULTI_BOOT'
+  /** No readable OS, but an encrypted (LUKS, BitLocker) volume: the system is inside and cannot be opened offline. */
+  | 'GUEST_ENCRYPTED'
   | 'GUEST_UNSUPPORTED_OS'
   | 'GUEST_NO_BOOT_HOOK'
   | 'GUEST_NO_SPACE'

@@ -266,7 +266,7 @@ export function addExtraFiles(tree: SampleTree, extra: Record<string, SampleFile
 }
 
 /** Writes the tree as a tar, parents before children, everything owned by root. */
-async function writeTar(tree: SampleTree, tarPath: string): Promise<void> {
+export async function writeTar(tree: SampleTree, tarPath: string): Promise<void> {
   const pack = tar.pack();
   const mtime = new Date();
   const out = pipeline(pack, fs.createWriteStream(tarPath));

@@ -1,6 +1,7 @@
 // Which kind of archive a file is, read from its first bytes. The file name is never trusted
 // (users rename downloads, browsers append "(1)"): it is only used to word the messages.
 
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArchiveKind } from '../types';
@@ -49,11 +50,14 @@ export async function detectArchiveKind(path: string): Promise<ArchiveKind> {
   const name = basename(path);
   let head: Buffer;
   try {
-    const fh = await open(path, 'r');
+    // O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer forever (it has no
+    // effect on regular files); the pipe is then refused below like any other special file.
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = await fh.stat();
       if (!st.isFile()) {
-        fail('ARCHIVE_UNREADABLE', `${name} is not a file.`, `Pick the archive file itself (${ACCEPTED_ARCHIVES}).`);
+        const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device or other special file';
+        fail('ARCHIVE_UNREADABLE', `${name} is ${what}, not an archive.`, `Pick the archive file itself (${ACCEPTED_ARCHIVES}).`);
       }
       const buf = Buffer.alloc(512);
       const { bytesRead } = await fh.read(buf, 0, 512, 0);

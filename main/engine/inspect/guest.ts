@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { fail } from '../errors';
 import type { GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
-import { isFile, one } from './queries';
+import { encryptedVolumes, isFile, one } from './queries';
 import { inspectWindows } from './windows';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
 
@@ -39,23 +39,34 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
   const roots = opts.drive === undefined ? all : all.filter((r) => driveOf(r) === opts.drive);
   if (roots.length === 0) {
     const fsList = (await s.exec(['list-filesystems'], { tolerate: true })).output;
-    if (/crypto_LUKS|BitLocker/i.test(fsList)) {
+    const encrypted = await encryptedVolumes(s);
+    if (encrypted.length > 0 || /crypto_LUKS|BitLocker/i.test(fsList)) {
+      const which = encrypted.length > 0 ? ` (${encrypted.join(', ')})` : '';
       fail(
-        'GUEST_NO_OS',
-        'The disk holds an encrypted filesystem, so its operating system cannot be read offline.',
-        'Guestprep needs an unencrypted system disk. Prepare an unencrypted image of the VM, or boot it and install the node by hand.',
-        { detail: fsList },
+        'GUEST_ENCRYPTED',
+        `The disk holds an encrypted volume${which} and no operating system Guestprep can read: the system is most likely inside it, and Guestprep cannot unlock it offline.`,
+        'Decrypt the disk inside the VM first (LUKS: cryptsetup reencrypt --decrypt; Windows: turn BitLocker off) and prepare it then, ' +
+          'or install the ProActive node from inside the running VM. Nothing was written.',
+        { detail: [...encrypted, fsList].join('\n') },
       );
     }
-    fail('GUEST_NO_OS', 'No operating system was found on this disk.', 'Pick the system disk of the VM (the one it boots from), not a data disk.', {
-      detail: fsList,
-    });
+    // What the disk does hold tells a data disk (or a wrong disk) apart at a glance.
+    const held = lines(fsList).filter((l) => l.startsWith('/dev/')).map((l) => l.replace(': ', ' '));
+    const holds = held.length === 0 ? ' (it holds no filesystem at all)' : ` (it holds ${held.slice(0, 4).join(', ')}${held.length > 4 ? ', ...' : ''})`;
+    fail('GUEST_NO_OS', `No operating system was found on this disk${holds}.`,
+      'Pick the system disk of the VM (the one it boots from), not a data disk. Nothing was written.', { detail: fsList });
   }
   if (roots.length > 1) {
+    // Named the way the user knows them (distribution, version, hostname), so they can tell which disk this is.
+    const products = await Promise.all(roots.map(async (r) => {
+      const [distro, product, host] = await Promise.all(['inspect-get-distro', 'inspect-get-product-name', 'inspect-get-hostname'].map((c) => one(s, c, r)));
+      const name = [distro, product].filter((x) => x && x !== 'unknown').join(' ') || 'unknown system';
+      return `${r}: ${name}${host && host !== 'unknown' ? `, hostname ${host}` : ''}`;
+    }));
     fail(
       'GUEST_MULTI_BOOT',
-      `This disk holds ${roots.length} operating systems (${roots.join(', ')}); Guestprep does not know which one boots.`,
-      'Use a disk with a single operating system.',
+      `This disk holds ${roots.length} operating systems (${products.join('; ')}); Guestprep installs into one and cannot tell which one the VM boots.`,
+      'Prepare a disk with a single operating system, or install the ProActive node from inside the running system of a multi-boot VM. Nothing was written.',
     );
   }
   const root = roots[0];

@@ -14,3 +14,24 @@ export async function isFile(s: GuestfishSession, path: string): Promise<boolean
   const r = await s.exec(['is-file', path, 'followsymlinks:true'], { tolerate: true });
   return r.ok && r.output.trim() === 'true';
 }
+
+/**
+ * Block devices holding an encrypted volume (LUKS, BitLocker), as `device: type` strings. Asked only when
+ * inspection found no operating system: libguestfs cannot look into such a volume without its key, and
+ * `list-filesystems` leaves LUKS partitions out, so each whole disk, partition and logical volume is
+ * asked for its type (blkid's names: crypto_LUKS, BitLocker).
+ */
+export async function encryptedVolumes(s: GuestfishSession): Promise<string[]> {
+  const list = async (cmd: string) => {
+    const r = await s.exec([cmd], { tolerate: true });
+    return r.ok ? r.output.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/dev/')) : [];
+  };
+  const devices = [...(await list('list-devices')), ...(await list('list-partitions')), ...(await list('lvs'))];
+  const found: string[] = [];
+  for (const dev of devices) {
+    const type = await one(s, 'vfs-type', dev);
+    if (/^crypto_LUKS$/i.test(type)) found.push(`${dev}: LUKS`);
+    else if (/bitlocker/i.test(type)) found.push(`${dev}: BitLocker`);
+  }
+  return found;
+}

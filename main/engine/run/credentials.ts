@@ -1,6 +1,7 @@
 // The credentials file is read on the host before any launch: unreadable or implausibly large files are
 // refused with a fix instead of failing half-way through a run.
 
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fail } from '../errors';
@@ -12,9 +13,15 @@ export async function checkCredentialsFile(path: string): Promise<{ hostPath: st
   const hostPath = resolve(path);
   let fh;
   try {
-    fh = await open(hostPath, 'r');
+    // O_NONBLOCK: a named pipe given as --credentials would otherwise block the run forever in open()
+    // (no effect on regular files); fstat below then refuses it as "not a regular file".
+    fh = await open(hostPath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      fail('CREDENTIALS_UNREADABLE', `The credentials file ${hostPath} cannot be read: permission denied.`,
+        `Make it readable by the user running Guestprep (chmod u+r "${hostPath}", as its owner), or run Guestprep as that owner.`);
+    }
     fail(
       'CREDENTIALS_UNREADABLE',
       code === 'ENOENT' ? `The credentials file ${hostPath} does not exist.` : `The credentials file ${hostPath} cannot be read (${code}).`,

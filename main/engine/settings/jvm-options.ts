@@ -13,6 +13,9 @@ export const IGNORE_UNRECOGNIZED = '-XX:+IgnoreUnrecognizedVMOptions';
 
 function describeBad(opt: string): string {
   if (!opt.startsWith('-')) return 'does not start with "-"';
+  // Line breaks and other control characters first: they are whitespace too, but "a space" would mislead.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(opt)) return 'contains a line break or another control character, which no start script can pass on';
   if (/\s/.test(opt)) return 'contains a space (the start scripts split JAVA_OPTS on spaces)';
   const ch = [...opt].find((c) => !/[A-Za-z0-9._:=+,/@-]/.test(c)) ?? '';
   return `contains ${JSON.stringify(ch)}, which the start scripts cannot pass through unchanged`;

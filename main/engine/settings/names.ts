@@ -10,11 +10,27 @@ const USER_NAME = /^[a-z_][a-z0-9_-]{0,30}$/;
 
 const show = (s: string) => JSON.stringify(s);
 
+/**
+ * What is wrong with a node or node-source name, in words (the fix then says what is allowed). Names
+ * are identifiers: anything that would need quoting in a unit file, a script or a URL is refused.
+ */
+export function whyBadNodeName(name: string): string {
+  if (name === '') return 'it is empty';
+  if (name.length > 63) return `it is ${name.length} characters long (at most 63)`;
+  const bad = [...name].find((c) => !/[A-Za-z0-9._-]/.test(c));
+  if (bad === undefined) return `it starts with ${show(name[0])}`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(bad)) return 'it contains a line break or another control character';
+  if (/\s/.test(bad)) return 'it contains a space';
+  if (/[^\x20-\x7e]/.test(bad)) return `it contains ${show(bad)}, which is not a plain ASCII character`;
+  return `it contains ${show(bad)}`;
+}
+
 /** The node name: given, or the guest's short hostname. */
 export function resolveNodeName(given: string | undefined, guestHostname: string): { nodeName: string; warnings: string[] } {
   if (given !== undefined) {
     if (!NODE_NAME.test(given)) {
-      fail('SETTING_INVALID', `the node name ${show(given)} is not valid`,
+      fail('SETTING_INVALID', `the node name ${show(given)} is not valid: ${whyBadNodeName(given)}`,
         'Use --node-name NAME with 1 to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit.');
     }
     return { nodeName: given, warnings: [] };
@@ -33,7 +49,7 @@ export function resolveNodeName(given: string | undefined, guestHostname: string
 export function resolveNodeSource(given: string | undefined): string {
   const source = given ?? 'Default';
   if (!NODE_NAME.test(source)) {
-    fail('SETTING_INVALID', `the node source ${show(source)} is not valid`,
+    fail('SETTING_INVALID', `the node source ${show(source)} is not valid: ${whyBadNodeName(source)}`,
       'Use --node-source NAME with letters, digits, dots, dashes or underscores (the source must already exist in the Resource Manager; "Default" always does).');
   }
   return source;

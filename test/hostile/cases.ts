@@ -1,0 +1,329 @@
+// The hostile-input table: every broken or hostile input a user (or an attacker handing them files) can
+// give `guestprep prepare`, each with the refusal it must end in. One row per case and per character, so a
+// regression names exactly what got through. Two test files run it: the rows refused on the host
+// (hostile-input.test.ts, fast) and the rows only inspection can refuse (hostile-input.int.test.ts, one
+// appliance launch each).
+
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, symlinkSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeHostileArchive, makeSampleProactive, writeArchive, type HostileCase, type SampleEntry } from '../../main/sample/archives';
+import type { SettingsInput } from '../../main/engine/types';
+import type { Fixtures, HostileRow, RowInput } from './harness';
+
+function qemuImg(args: string[]): void {
+  const r = spawnSync('qemu-img', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`qemu-img ${args.join(' ')}: ${r.stderr}`);
+}
+
+function mkfifo(path: string): void {
+  const r = spawnSync('mkfifo', [path], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mkfifo ${path}: ${r.stderr}`);
+}
+
+/**
+ * A reader blocked in open() on a FIFO would keep the test process alive forever after a timeout; opening
+ * the write side (non-blocking: it fails harmlessly when nobody reads) releases it.
+ */
+function releaseFifo(path: string): () => void {
+  return () => {
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      /* nobody was waiting */
+    }
+  };
+}
+
+// ------------------------------------------------------------------------------------------ the image
+
+/** A row whose image is made by `make` in the row's folder; the archives and settings are valid. */
+function imageRow(kase: string, name: string, expect: HostileRow['expect'], make: (dir: string, fx: Fixtures) => string | Promise<string>,
+  extra: (image: string) => Partial<RowInput> = () => ({})): HostileRow {
+  return {
+    kase, name, appliance: false, expect,
+    build: async (fx) => {
+      const image = await make(fx.dir(kase), fx);
+      return { image, request: await fx.request(image), ...extra(image) };
+    },
+  };
+}
+
+const imageRows: HostileRow[] = [
+  imageRow('not-a-disk', 'an HTML error page saved as disk.vdi is not a disk image',
+    { code: 'IMAGE_NOT_A_DISK', message: /is not a disk image: it has no VDI, VMDK, VHD, VHDX or qcow2 header/, fix: /Choose the virtual disk file of the VM/ },
+    (dir) => {
+      const f = join(dir, 'disk.vdi');
+      writeFileSync(f, '<html><head><title>404 Not Found</title></head><body>The requested URL was not found.</body></html>\n');
+      return f;
+    }),
+  imageRow('truncated-vdi', 'a VDI cut short (an interrupted copy) is refused as incomplete',
+    { code: 'IMAGE_UNREADABLE', message: /is incomplete: its VDI header says the allocated data reaches byte \d+, but the file has only \d+ bytes/, fix: /cut short.*Copy it again.*qemu-img check -f vdi/ },
+    (dir) => {
+      const raw = join(dir, 'disk.raw');
+      const f = join(dir, 'disk.vdi');
+      // 8 MiB of data allocate 8 VDI blocks, so the header promises data that the cut removes.
+      writeFileSync(raw, randomFillSync(Buffer.alloc(8 * 1024 * 1024)));
+      truncateSync(raw, 64 * 1024 * 1024);
+      qemuImg(['convert', '-q', '-f', 'raw', '-O', 'vdi', raw, f]);
+      truncateSync(f, Math.floor(statSync(f).size * 0.6));
+      return f;
+    }),
+  imageRow('zero-byte', 'a zero-byte file is not a disk image',
+    { code: 'IMAGE_NOT_A_DISK', message: /is empty \(0 bytes\)/, fix: /actual disk file|copy it again/ },
+    (dir) => {
+      const f = join(dir, 'disk.vdi');
+      writeFileSync(f, '');
+      return f;
+    }),
+  imageRow('blank-raw', 'a blank raw disk (all zeros) is refused before any launch: nothing to inspect',
+    { code: 'IMAGE_NOT_A_DISK', message: /neither a partition table \(MBR or GPT\) nor a file system/, fix: /cannot find an operating system/ },
+    (dir) => {
+      const f = join(dir, 'disk.img');
+      writeFileSync(f, '');
+      truncateSync(f, 64 * 1024 * 1024);
+      return f;
+    }),
+  imageRow('read-only', 'an image on a read-only file (mode 0444)',
+    { code: 'IMAGE_READ_ONLY', message: /marked read-only|permission denied/, fix: /chmod u\+w/ },
+    (dir, fx) => {
+      const f = fx.blankVdi(dir);
+      chmodSync(f, 0o444);
+      return f;
+    }),
+  imageRow('directory', 'a directory (the VM folder) instead of its disk, which the fix names',
+    { code: 'IMAGE_NOT_A_DISK', message: /is a folder, not a disk image file/, fix: /Choose the virtual disk file inside it: .*lab-vm\.vdi/ },
+    (dir, fx) => {
+      const vm = join(dir, 'lab-vm');
+      mkdirSync(vm);
+      fx.blankVdi(vm, 'lab-vm.vdi');
+      writeFileSync(join(vm, 'lab-vm.vbox'), '<?xml version="1.0"?>\n<VirtualBox/>\n');
+      return vm;
+    }),
+  imageRow('dangling-symlink', 'a symlink to a missing file names the missing target',
+    { code: 'IMAGE_NOT_FOUND', message: /is a symbolic link to .*moved-away\.vdi, which does not exist/, fix: /fix the link/ },
+    (dir) => {
+      const link = join(dir, 'disk.vdi');
+      symlinkSync(join(dir, 'moved-away.vdi'), link);
+      return link;
+    }),
+  imageRow('image-fifo', 'a named pipe given as the image is refused without waiting on it',
+    { code: 'IMAGE_NOT_A_DISK', message: /is a named pipe, not a disk image file/, fix: /virtual disk file/ },
+    (dir) => {
+      const f = join(dir, 'disk.vdi');
+      mkfifo(f);
+      return f;
+    },
+    (f) => ({ cleanup: releaseFifo(f) })),
+];
+
+// ------------------------------------------------------------------------------ guests (appliance rows)
+
+function guestRow(kase: string, name: string, disk: 'data-disk' | 'multi-boot' | 'encrypted-root' | 'full' | 'linux',
+  expect: HostileRow['expect'], windowsJre = false): HostileRow {
+  return {
+    kase, name, appliance: true, expect,
+    build: async (fx) => {
+      if (!fx.special) throw new Error('this row needs the special disks (hostile-input.int.test.ts)');
+      const image = (await fx.special())[disk];
+      return { image, request: await fx.request(image, windowsJre ? { jre: await fx.windowsJre() } : {}) };
+    },
+  };
+}
+
+const guestRows: HostileRow[] = [
+  guestRow('no-os', 'an image with no OS (a data disk) is refused after inspection', 'data-disk',
+    { code: 'GUEST_NO_OS', message: /No operating system was found on this disk \(it holds \/dev\/sda1 ext4\)/, fix: /system disk of the VM.*not a data disk/ }),
+  guestRow('multi-boot', 'a multi-boot image (two Linux roots) names both systems', 'multi-boot',
+    { code: 'GUEST_MULTI_BOOT', message: /holds 2 operating systems \(\/dev\/sda1: .*multi-a; \/dev\/sda2: .*multi-b\)/, fix: /single operating system/ }),
+  guestRow('encrypted-root', 'an encrypted root (/boot plus a LUKS partition) says it cannot be unlocked offline', 'encrypted-root',
+    { code: 'GUEST_ENCRYPTED', message: /encrypted volume \(\/dev\/sda2: LUKS\)/, fix: /Decrypt the disk inside the VM.*or install the ProActive node from inside/ }),
+  guestRow('disk-full', 'a guest whose disk is full is refused before any write', 'full',
+    { code: 'GUEST_NO_SPACE', message: /The guest has \d+ MB free on \/, and the install needs about \d+ MB/, fix: /Free at least \d+ MB.*Nothing was written/ }),
+  guestRow('windows-jre-linux-guest', 'a Windows JRE for a Linux guest', 'linux',
+    { code: 'JRE_WRONG_OS', message: /built for Windows, but the guest runs Linux/, fix: /Pick the Linux build of the Java runtime/ }, true),
+];
+
+// ------------------------------------------------------------------------------------------ archives
+
+const UNSAFE_FIX = /Download the archive again from its official site/;
+
+/** A row whose JRE (or ProActive) archive is made by `make`; the image is a valid blank VDI. */
+function archiveRow(kase: string, name: string, role: 'jre' | 'proactive', expect: HostileRow['expect'],
+  make: (dir: string, fx: Fixtures) => Promise<string>, fifo = false): HostileRow {
+  return {
+    kase, name, appliance: false, expect,
+    build: async (fx) => {
+      const dir = fx.dir(kase);
+      const archive = await make(dir, fx);
+      const image = fx.blankVdi(dir);
+      return { image, request: await fx.request(image, { [role]: archive }), ...(fifo ? { cleanup: releaseFifo(archive) } : {}) };
+    },
+  };
+}
+
+function hostileJre(kase: string, name: string, which: HostileCase, message: RegExp, code: HostileRow['expect']['code'] = 'ARCHIVE_UNSAFE_ENTRY',
+  fix: RegExp = UNSAFE_FIX): HostileRow {
+  return archiveRow(kase, name, 'jre', { code, message, fix }, (dir) => makeHostileArchive(dir, which));
+}
+
+const PA_TOP = 'activeeon_enterprise-node-linux-x64-13.0.0';
+
+/** The smallest ProActive-shaped archive: the top folder plus `entries` (paths relative to it). */
+async function proactiveArchive(dir: string, entries: SampleEntry[]): Promise<string> {
+  const file = join(dir, `${PA_TOP}.zip`);
+  await writeArchive(file, 'zip', [{ path: PA_TOP, type: 'directory' }, ...entries.map((e) => ({ ...e, path: `${PA_TOP}/${e.path}` }))]);
+  return file;
+}
+
+const START = { path: 'bin/proactive-node', mode: 0o755, content: '#!/bin/sh\nexec java -cp "lib/*" RMNodeStarter "$@"\n' };
+
+const archiveRows: HostileRow[] = [
+  archiveRow('jre-not-a-jre', 'a JRE archive that is not a JRE (a zip of documents)', 'jre',
+    { code: 'JRE_NOT_FOUND', message: /contains no bin\/java: it is not a Java runtime/, fix: /Pick the archive of a Java runtime \(it contains bin\/java\)/ },
+    async (dir) => {
+      const f = join(dir, 'OpenJDK17U-jre_x64_linux.zip');
+      await writeArchive(f, 'zip', [{ path: 'docs', type: 'directory' }, { path: 'docs/README.txt', content: 'Release notes\n' }]);
+      return f;
+    }),
+  archiveRow('jre-is-proactive', 'the ProActive archive given as the JRE: the fix says to swap them', 'jre',
+    { code: 'JRE_NOT_FOUND', message: /is a ProActive node distribution, not a Java runtime/, fix: /give this archive as the ProActive node distribution/ },
+    (dir) => makeSampleProactive(dir, { generation: 'modern', kind: 'zip' })),
+  hostileJre('corrupt-targz', 'a corrupt .tar.gz (cut like an interrupted download)', 'corrupt-gz',
+    /hostile-corrupt-gz\.tar\.gz is damaged or incomplete: its gzip data ends early or is damaged/, 'ARCHIVE_CORRUPT', /Download the archive again.*checksum/),
+  hostileJre('zip-bomb', 'a zip bomb (150 MiB of zeros in 150 KiB) is refused before unpacking', 'zip-bomb',
+    /unpacks .* into 150\.0 MiB \(a zip bomb\)/, 'ARCHIVE_TOO_LARGE', /Use the official archive/),
+  hostileJre('archive-dotdot', 'an archive with a `../` entry', 'dotdot', /the entry ".*\/\.\.\/\.\.\/\.\.\/etc\/cron\.d\/guestprep-evil" climbs out of its folder with '\.\.'/),
+  hostileJre('archive-absolute', 'an archive with an absolute path', 'absolute', /the entry "\/etc\/cron\.d\/guestprep-evil" has an absolute path/),
+  hostileJre('archive-symlink-out', 'an archive with a symlink climbing out of the archive', 'symlink-out',
+    /is a symlink to "\.\.\/\.\.\/\.\.\/\.\.\/etc", which points outside the archive/),
+  hostileJre('archive-symlink-absolute', 'an archive with a symlink to an absolute path', 'symlink-abs', /is a symlink to the absolute path "\/etc\/shadow"/),
+  hostileJre('archive-hardlink-out', 'an archive with a hard link to a file outside it', 'hardlink-out', /is a hard link to "\/etc\/shadow", outside the archive/),
+  hostileJre('archive-device', 'an archive with a device node', 'device', /is a device, FIFO or other special file/),
+  archiveRow('archive-symlink-out-of-install-dir', 'a ProActive archive whose symlink stays in the archive but leaves the installed folder', 'proactive',
+    { code: 'ARCHIVE_UNSAFE_ENTRY', message: new RegExp(`is a symlink to "\\.\\./\\.\\./etc", which points outside "${PA_TOP}"`), fix: UNSAFE_FIX },
+    (dir) => proactiveArchive(dir, [{ path: 'bin', type: 'directory' }, START, { path: 'lib', type: 'directory' }, { path: 'lib/conf', type: 'symlink', target: '../../etc' }])),
+  archiveRow('proactive-no-start-script', 'a ProActive archive without a start script', 'proactive',
+    { code: 'PROACTIVE_NOT_FOUND', message: /has no bin\/proactive-node \(6\.2\+\) nor bin\/unix\/rm-start-node \(3\.x\)/, fix: /Pick the ProActive node distribution/ },
+    (dir) => proactiveArchive(dir, [{ path: 'lib', type: 'directory' }, { path: 'lib/rm-node-13.0.0.jar', content: 'PK' }])),
+  archiveRow('proactive-windows-only', 'a ProActive archive with only the Windows start script', 'proactive',
+    { code: 'PROACTIVE_NOT_FOUND', message: /has only the Windows start script .*not the Linux one/, fix: /Pick the ProActive node distribution/ },
+    (dir) => proactiveArchive(dir, [{ path: 'bin', type: 'directory' }, { path: 'bin/proactive-node.bat', content: '@echo off\r\n' }])),
+  archiveRow('jre-fifo', 'a named pipe given as the JRE is refused without waiting on it', 'jre',
+    { code: 'ARCHIVE_UNREADABLE', message: /jre\.tar\.gz is a named pipe, not an archive/, fix: /Pick the archive file itself/ },
+    async (dir) => {
+      const f = join(dir, 'jre.tar.gz');
+      mkfifo(f);
+      return f;
+    }, true),
+];
+
+// ------------------------------------------------------------------------------------------ settings
+
+/** A row refused by the settings checks, which run before anything else. */
+function settingRow(kase: string, name: string, settings: Partial<SettingsInput>, expect: HostileRow['expect']): HostileRow {
+  return {
+    kase, name, appliance: false, expect,
+    build: async (fx) => {
+      const image = fx.blankVdi(fx.dir(kase));
+      return { image, request: await fx.request(image, { settings }) };
+    },
+  };
+}
+
+const urlRows: HostileRow[] = [
+  settingRow('rm-url-invalid', 'an invalid manager URL (no scheme)', { rmUrl: 'rm.example.org:64738' },
+    { code: 'SETTING_INVALID', message: /"rm\.example\.org:64738" is not a URL \(expected SCHEME:\/\/HOST:PORT\)/, fix: /Check --rm-url: use pnp:\/\/HOST:64738/ }),
+  settingRow('rm-url-http', 'an http:// manager URL (the web portal)', { rmUrl: 'http://rm.example.org:8080/rest' },
+    { code: 'SETTING_INVALID', message: /that is the web portal, not the Resource Manager URL/, fix: /use pnp:\/\/HOST:64738/ }),
+  settingRow('rm-url-shell', 'a manager URL with shell syntax in the host', { rmUrl: 'pnp://rm$(reboot)' },
+    { code: 'SETTING_INVALID', message: /"rm\$\(reboot\)" is not a valid host name/, fix: /Check --rm-url: use a DNS name/ }),
+];
+
+/** The characters the issue lists, each with a value that carries it and what the refusal says about it. */
+const SPECIALS: Array<{ id: string; what: string; insert: string; says: RegExp; jvmSays: RegExp }> = [
+  { id: 'space', what: 'a space', insert: ' ', says: /it contains a space/, jvmSays: /contains a space/ },
+  { id: 'double-quote', what: 'a double quote', insert: '"', says: /it contains "\\""/, jvmSays: /contains "\\""/ },
+  { id: 'single-quote', what: 'a single quote', insert: "'", says: /it contains "'"/, jvmSays: /contains "'"/ },
+  { id: 'dollar-paren', what: '$( )', insert: '$(reboot)', says: /it contains "\$"/, jvmSays: /contains "\$"/ },
+  { id: 'backticks', what: 'backticks', insert: '`id`', says: /it contains "`"/, jvmSays: /contains "`"/ },
+  { id: 'semicolon', what: ';', insert: ';reboot', says: /it contains ";"/, jvmSays: /contains ";"/ },
+  { id: 'percent', what: '%', insert: '%PATH%', says: /it contains "%"/, jvmSays: /contains "%"/ },
+  { id: 'newline', what: 'a newline', insert: '\nExecStartPre=/bin/sh', says: /it contains a line break/, jvmSays: /contains a line break/ },
+  { id: 'non-ASCII', what: 'non-ASCII', insert: 'é', says: /it contains "é", which is not a plain ASCII character/, jvmSays: /contains "é"/ },
+];
+
+const nameRows: HostileRow[] = SPECIALS.flatMap((c) => [
+  settingRow(`node-name-${c.id}`, `a node name with ${c.what}`, { nodeName: `lab${c.insert}node` },
+    { code: 'SETTING_INVALID', message: new RegExp(`the node name .* is not valid: ${c.says.source}`), fix: /--node-name NAME with 1 to 63 letters, digits, dots, dashes or underscores/ }),
+  settingRow(`node-source-${c.id}`, `a node source with ${c.what}`, { nodeSource: `Lab${c.insert}Source` },
+    { code: 'SETTING_INVALID', message: new RegExp(`the node source .* is not valid: ${c.says.source}`), fix: /--node-source NAME with letters, digits, dots, dashes or underscores/ }),
+  settingRow(`jvm-option-${c.id}`, `a JVM option with ${c.what}`, { jvmOptions: ['-Xmx2g', `-Dlab.owner=x${c.insert}y`] },
+    { code: 'SETTING_INVALID', message: new RegExp(`the JVM option .* ${c.jvmSays.source}`), fix: /--jvm-option .*only letters, digits/ }),
+]);
+
+// ------------------------------------------------------------------------------------------ credentials
+
+function credentialsRow(kase: string, name: string, expect: HostileRow['expect'], make: (dir: string) => string,
+  extra: (file: string) => Partial<RowInput> = () => ({})): HostileRow {
+  return {
+    kase, name, appliance: false, expect,
+    build: async (fx) => {
+      const dir = fx.dir(kase);
+      const creds = make(dir);
+      const image = fx.blankVdi(dir);
+      return { image, request: await fx.request(image, { settings: { credentialsFile: creds } }), ...extra(creds) };
+    },
+  };
+}
+
+const credentialsRows: HostileRow[] = [
+  credentialsRow('credentials-huge', 'a credentials file that is huge (1 MiB)',
+    { code: 'CREDENTIALS_UNREADABLE', message: /is 1048576 bytes; credential files are a few KB/, fix: /proactive-create-cred/ },
+    (dir) => {
+      const f = join(dir, 'rm.cred');
+      writeFileSync(f, Buffer.alloc(1024 * 1024, 'A'));
+      return f;
+    }),
+  credentialsRow('credentials-unreadable', 'a credentials file that is unreadable (mode 000; checked as an ordinary user)',
+    { code: 'CREDENTIALS_UNREADABLE', message: /cannot be read: permission denied/, fix: /chmod u\+r/ },
+    (dir) => {
+      const f = join(dir, 'rm.cred');
+      writeFileSync(f, 'c2VjcmV0IGNyZWRlbnRpYWxz\n');
+      chmodSync(f, 0o000);
+      return f;
+    },
+    () => ({ unprivileged: true })),
+  credentialsRow('credentials-fifo', 'a named pipe given as the credentials file is refused without waiting on it',
+    { code: 'CREDENTIALS_UNREADABLE', message: /is not a regular file/, fix: /credentials file itself/ },
+    (dir) => {
+      const f = join(dir, 'rm.cred');
+      mkfifo(f);
+      return f;
+    },
+    (f) => ({ cleanup: releaseFifo(f) })),
+];
+
+// ------------------------------------------------------------------------------------------ install dir
+
+const installRows: HostileRow[] = [
+  settingRow('install-dir-outside', 'an install directory outside /opt and /usr/local', { installDir: '/etc/proactive' },
+    { code: 'SETTING_INVALID', message: /the install directory "\/etc\/proactive" is not inside \/opt\/ or \/usr\/local\//, fix: /--install-dir with an absolute path under \/opt\/ or \/usr\/local\// }),
+  settingRow('install-dir-dotdot', 'an install directory with `..`', { installDir: '/opt/../etc/proactive' },
+    { code: 'SETTING_INVALID', message: /has "\." or "\.\." components/, fix: /--install-dir with an absolute path under \/opt\/ or \/usr\/local\// }),
+];
+
+export const HOSTILE_ROWS: readonly HostileRow[] = [
+  ...imageRows, ...guestRows, ...archiveRows, ...urlRows, ...nameRows, ...credentialsRows, ...installRows,
+];
+
+/** The cases of the issue, each of which must have at least one row (the coverage test checks it). */
+export const ISSUE_CASES: readonly string[] = [
+  'not-a-disk', 'truncated-vdi', 'zero-byte', 'no-os', 'multi-boot', 'encrypted-root', 'read-only', 'directory', 'dangling-symlink',
+  'disk-full', 'jre-not-a-jre', 'corrupt-targz', 'zip-bomb', 'archive-dotdot', 'archive-absolute', 'archive-symlink-out',
+  'archive-symlink-out-of-install-dir', 'proactive-no-start-script', 'windows-jre-linux-guest', 'rm-url-invalid', 'rm-url-http',
+  ...['space', 'double-quote', 'single-quote', 'dollar-paren', 'backticks', 'semicolon', 'percent', 'newline', 'non-ASCII']
+    .flatMap((c) => [`node-name-${c}`, `node-source-${c}`, `jvm-option-${c}`]),
+  'credentials-huge', 'credentials-unreadable', 'install-dir-outside', 'install-dir-dotdot',
+];
