@@ -29,6 +29,8 @@ export const PRELOAD_CALL_NAMES: readonly CallName[] = [
   'vbox.list',
   'shell.showInFolder',
   'recovery.status',
+  'image.release',
+  'run.startBatch',
 ];
 
 export const PRELOAD_EVENT_NAMES: readonly EventName[] = ['run.event', 'run.result'];

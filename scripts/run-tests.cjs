@@ -23,7 +23,8 @@ function walk(dir, out) {
   return out;
 }
 
-const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+// Filters match the path inside dist/, so the checkout's own folder name never matches every file.
+const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x))).sort();
 const unit = all.filter((f) => !/\.(int|boot|e2e)\.test\.js$/.test(f));
 const heavy = all.filter((f) => /\.(int|boot|e2e)\.test\.js$/.test(f));
 // The renderer's unit tests (React, jsdom) run under vitest, between the node unit tier and the heavy one.

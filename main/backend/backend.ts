@@ -26,6 +26,8 @@ import { buildPlan, renderScript } from '../engine/plan';
 import { inspectImage } from '../engine/run/inspect-image';
 import { prepare, type PrepareReport } from '../engine/run/prepare';
 import { recoverInterrupted } from '../engine/run/recover';
+import { WarmPool } from '../engine/run/warm';
+import { prepareBatch } from '../engine/run/batch';
 import type { RecoveryStatus } from '../contract/contract';
 import { GUESTPREP_VERSION } from '../engine/version';
 import { listVirtualBoxVms } from '../engine/image/virtualbox';
@@ -41,6 +43,8 @@ export interface BackendOptions {
   stateDir?: string;
   /** For tests: where VirtualBox's settings are looked for (default: the user's home). */
   vboxHome?: string;
+  /** How long an inspected image's appliance stays up waiting for Run (default 10 minutes). */
+  warmIdleMs?: number;
 }
 
 export type Backend = Handlers & {
@@ -173,6 +177,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const { store, emit } = opts;
   if (opts.stateDir) process.env.GUESTPREP_STATE_DIR = opts.stateDir;
   const runs = new Map<string, ActiveRun>();
+  // The appliance that inspected an image stays up for the run (warm.ts): Run then only writes and commits.
+  const warm = new WarmPool({ idleMs: opts.warmIdleMs ?? 10 * 60_000 });
   const inspections = new Set<AbortController>();
   let disposed = false;
 
@@ -244,17 +250,84 @@ export function createBackend(opts: BackendOptions): Backend {
     };
 
     // Deferred so the page gets {runId} before the first event of that run (prepare emits one synchronously).
-    const done = recovered.then(() => new Promise<void>((resolveDone) => setImmediate(resolveDone))).then(() =>
-      prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app' }).then(
+    const done = recovered.then(() => new Promise<void>((resolveDone) => setImmediate(resolveDone))).then(() => {
+      const session = warm.take(image);
+      return prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app', warm: session })
+        .finally(() => session?.release('the run did not use it'))
+        .then(
         (report) => finish('success', { ok: true, value: report }),
         (err: unknown) => {
           const error = toErrorData(err);
           finish(error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
         },
-      ),
-    );
+      );
+    });
     runs.set(id, { id, image, controller, done });
     return { runId: id };
+  }
+
+  /** Several images in one appliance: one history entry, event stream and result per image. */
+  function startBatch(req: CallReq<'run.startBatch'>): CallRes<'run.startBatch'> {
+    notDisposed();
+    const r = obj(req, 'run.startBatch');
+    const list = r.images;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string' && x.trim() !== '')) {
+      fail('SETTING_INVALID', 'run.startBatch: the images are missing.', 'Drop or choose the disk images to prepare.');
+    }
+    const images = (list as string[]).map((x) => resolve(x));
+    if (new Set(images).size !== images.length) fail('SETTING_INVALID', 'The same image is listed twice.', 'Remove the duplicate from the list.');
+    const proactive = str(r, 'proactive', 'run.startBatch', 'the ProActive node archive');
+    const jre = optStr(r, 'jre', 'run.startBatch');
+    const preset = optStr(r, 'preset', 'run.startBatch');
+    const settings = settingsOf(r, 'run.startBatch');
+    for (const other of runs.values()) {
+      if (images.includes(other.image)) fail('IMAGE_BUSY', `Run ${other.id} is already preparing ${other.image}.`, `Wait for run ${other.id} to finish, or cancel it, then start again.`);
+    }
+    const controller = new AbortController();
+    const t0 = Date.now();
+    const ids = images.map(() => newRunId());
+    images.forEach((image, i) => safely(() => store.history.start({ id: ids[i], image, preset, startedAt: new Date(t0).toISOString() })));
+    const finishOne = (i: number, outcome: RunOutcome, result: Result<PrepareReport>) => {
+      const durationMs = Date.now() - t0;
+      safely(() => store.history.finish(ids[i], result.ok ? { outcome, durationMs, report: result.value } : { outcome, durationMs, error: result.error }));
+      runs.delete(ids[i]);
+      safely(() => emit('run.result', { runId: ids[i], result }));
+    };
+    const done = recovered
+      .then(() => new Promise<void>((r2) => setImmediate(r2)))
+      // A batch launches its own appliance with every overlay: warm sessions on these images step aside.
+      .then(() => Promise.all(images.map((im) => warm.release(im, 'a batch takes the image'))))
+      .then(() =>
+        prepareBatch(
+          { images, jre, proactive, settings },
+          {
+            signal: controller.signal,
+            journal: store.journal,
+            program: 'the Guestprep app',
+            onEvent: (_image, n, event) => {
+              const line = logLine(event, Date.now() - t0);
+              if (line) safely(() => store.history.appendLog(ids[n - 1], line));
+              safely(() => emit('run.event', { runId: ids[n - 1], event }));
+            },
+            onItem: (item) => {
+              if (item.ok) finishOne(item.n - 1, 'success', { ok: true, value: item.report });
+              else finishOne(item.n - 1, item.error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error: item.error });
+            },
+          },
+        ),
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Refused as a whole (archives, settings): every image gets the same error.
+          const error = toErrorData(err);
+          images.forEach((_, i) => {
+            if (runs.has(ids[i])) finishOne(i, error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
+          });
+        },
+      );
+    images.forEach((image, i) => runs.set(ids[i], { id: ids[i], image, controller, done }));
+    return { runIds: ids };
   }
 
   const handlers: Handlers = {
@@ -264,7 +337,10 @@ export function createBackend(opts: BackendOptions): Backend {
       const ac = new AbortController();
       inspections.add(ac);
       try {
-        return await inspectImage(image, { signal: ac.signal });
+        await recovered;
+        // Another run already holds this image: inspect it read-only, without keeping anything up.
+        if ([...runs.values()].some((r) => r.image === resolve(image))) return await inspectImage(image, { signal: ac.signal });
+        return await warm.inspect(image, { journal: store.journal, program: 'the Guestprep app (wizard)', signal: ac.signal });
       } finally {
         inspections.delete(ac);
       }
@@ -333,6 +409,13 @@ export function createBackend(opts: BackendOptions): Backend {
     // Only Electron's main process can reveal a file in the desktop's file manager; it overrides this.
     'shell.showInFolder': async () => ({ shown: false }),
 
+    'image.release': async (req) => {
+      const image = optStr(obj(req ?? {}, 'image.release'), 'image', 'image.release');
+      return { released: await warm.release(image, 'the page let go of it') };
+    },
+
+    'run.startBatch': async (req) => startBatch(req),
+
     'recovery.status': async () => {
       await recovered;
       return { ...recovery, outcomes: [...recovery.outcomes] };
@@ -347,7 +430,7 @@ export function createBackend(opts: BackendOptions): Backend {
       const pending = [...runs.values()];
       for (const r of pending) r.controller.abort();
       // The engine removes each overlay before its promise settles: wait, so the process does not exit first.
-      await Promise.allSettled([recovered, ...pending.map((r) => r.done)]);
+      await Promise.allSettled([recovered, warm.release(undefined, 'Guestprep is quitting'), ...pending.map((r) => r.done)]);
     },
   };
 }

@@ -75,6 +75,15 @@ export interface RunRequest {
   preset?: string;
 }
 
+export interface BatchRunRequest {
+  images: string[];
+  jre?: string;
+  proactive: string;
+  /** Shared by every image; nodeName may be a pattern: node-{n}, {hostname}. */
+  settings: SettingsInput;
+  preset?: string;
+}
+
 export interface RunStarted {
   runId: string;
 }
@@ -134,6 +143,13 @@ export interface Calls {
   'history.get': { req: { id: string }; res: HistoryEntry };
   'vbox.list': { req: Record<string, never>; res: VboxVm[] };
   'shell.showInFolder': { req: { path: string }; res: { shown: boolean } };
+  /**
+   * Ends the warm appliance kept since `image.inspect` (the page left that image: another one picked, the
+   * wizard started over, the window closed). All of them when no image is given.
+   */
+  'image.release': { req: { image?: string }; res: { released: number } };
+  /** Prepares several images together (one appliance launch); one run id per image, in the order given. */
+  'run.startBatch': { req: BatchRunRequest; res: { runIds: string[] } };
   /** Waits for the recovery of interrupted runs started with the backend, and says what it did. */
   'recovery.status': { req: Record<string, never>; res: RecoveryStatus };
 }
@@ -161,6 +177,8 @@ export const CALL_NAMES: readonly CallName[] = [
   'vbox.list',
   'shell.showInFolder',
   'recovery.status',
+  'image.release',
+  'run.startBatch',
 ] as const;
 
 // ---------------------------------------------------------------- events
