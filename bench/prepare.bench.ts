@@ -1,66 +1,269 @@
-// `npm run bench`: prepares a fixture VDI with about 100 MB of archives and prints the time of each phase
-// (launch, inspect, upload/write, verify, commit) and the number of appliance launches. A benchmark, not a
-// test: it asserts nothing about time. Runs each case RUNS times (default 3, env BENCH_RUNS) on a fresh
-// copy of the image and prints medians.
+// `npm run bench`: Guestprep's prepare() against the seed's manual procedures, in one process, on identical
+// inputs: a Linux fixture VDI (the systemd sample guest with an Ubuntu-style /etc/rc.local), a phony
+// Windows 7 fixture VDI, and about 100 MB of archives (bench/fixtures.ts: a 45 MB JRE .tar.gz and a 55 MB
+// ProActive 3.3.2 node .zip, re-packed as .tgz for the seed, which only knows `tgz-in`).
+//
+// Each round runs every case once, in the order of `cases`, each on a fresh copy of its fixture:
+//   seed Linux (bench/seed-linux.ts), prepare() cold on Linux, seed Windows (bench/seed-windows.ts),
+//   prepare() cold on Windows
+// so that the load of this shared machine hits both sides alike. The seed runs are checked afterwards with a
+// read-only guestfish (not timed). Prints medians, the ratio ours/seed per platform, the appliance launches
+// of each side (ours from report.launches), our phases, and the peak RSS of this process during our runs
+// (sampled every 100 ms; child processes such as guestfish and qemu are not included).
+// A benchmark, not a test: it asserts nothing about time. Env: BENCH_RUNS (rounds, default 3).
 
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSampleGuest } from '../main/sample/sample-guest';
-import { makeSampleJre, makeSampleProactive } from '../main/sample/archives';
+import { basename, join } from 'node:path';
 import { prepare, PrepareReport } from '../main/engine/run/prepare';
+import { benchRuns, libguestfsEnv, log, markdownTable, MB, median, megabytes, RssSampler, seconds } from './common';
+import {
+  archiveBytes, BenchArchives, buildLinuxFixture, buildWindowsFixture, JRE_FILLER_BYTES, makeBenchArchives, RM_URL,
+} from './fixtures';
+import { runSeedLinux, SeedLinuxInputs, verifySeedLinux } from './seed-linux';
+import { runSeedWindows, SeedWindowsInputs, verifySeedWindows } from './seed-windows';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const MB = 1024 * 1024;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+interface Fixtures {
+  root: string;
+  linuxImage: string;
+  windowsImage: string;
+  archives: BenchArchives;
 }
 
+/** What one case did in one round. */
+interface CaseRun {
+  /** Wall clock of the case's timed part. */
+  ms: number;
+  /** Appliance launches it made (summed over its images). */
+  launches: number;
+  /** Images it prepared (1 for the cold cases). */
+  images: number;
+  /** Peak RSS of this process during the run (our cases). */
+  rssPeak?: number;
+  /** Our runs' reports. */
+  reports?: PrepareReport[];
+  /** The seed procedures' programs, timed one by one. */
+  parts?: Array<{ name: string; ms: number }>;
+}
+
+interface BenchCase {
+  id: string;
+  label: string;
+  side: 'seed' | 'ours';
+  /** Runs the case once; `copyOf` gives a fresh copy of a fixture image, deleted after the case. */
+  run(copyOf: (fixture: string) => string): Promise<CaseRun>;
+}
+
+/** A line of the comparison table: our case against the seed case doing the same work. */
+interface Comparison {
+  label: string;
+  ours: string;
+  seed: string;
+}
+
+function seedLinuxInputs(fx: Fixtures): SeedLinuxInputs {
+  const a = fx.archives;
+  return { jreTgz: a.linuxJre, jreTop: a.linuxJreTop, proactiveTgz: a.proactiveTgz, proactiveTop: a.proactiveTop, rmUrl: RM_URL };
+}
+
+function seedWindowsInputs(fx: Fixtures): SeedWindowsInputs {
+  const a = fx.archives;
+  return { jreTgz: a.windowsJre, jreTop: a.windowsJreTop, proactiveTgz: a.proactiveTgz, proactiveTop: a.proactiveTop, rmUrl: RM_URL };
+}
+
+async function oursCold(image: string, jre: string, proactive: string): Promise<CaseRun> {
+  const rss = new RssSampler(100);
+  rss.start();
+  const t0 = process.hrtime.bigint();
+  let report: PrepareReport;
+  let rssPeak = 0;
+  try {
+    report = await prepare({ image, jre, proactive, settings: { rmUrl: RM_URL } });
+  } finally {
+    rssPeak = rss.stop();
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, launches: report.launches, images: 1, rssPeak, reports: [report] };
+}
+
+/** One image, nothing warm: the seed procedures and prepare() as a user runs them today. */
+function coldCases(fx: Fixtures): BenchCase[] {
+  return [
+    {
+      id: 'seed-linux',
+      label: 'seed Linux (guestfish -i script)',
+      side: 'seed',
+      async run(copyOf) {
+        const image = copyOf(fx.linuxImage);
+        const r = await runSeedLinux(image, seedLinuxInputs(fx));
+        await verifySeedLinux(image, { ...seedLinuxInputs(fx), jreFillerBytes: JRE_FILLER_BYTES });
+        return { ms: r.ms, launches: r.launches, images: 1, parts: r.parts };
+      },
+    },
+    {
+      id: 'ours-linux-cold',
+      label: 'prepare() cold, Linux',
+      side: 'ours',
+      run: (copyOf) => oursCold(copyOf(fx.linuxImage), fx.archives.linuxJre, fx.archives.proactiveZip),
+    },
+    {
+      id: 'seed-windows',
+      label: 'seed Windows (guestfish -i script + virt-win-reg --merge)',
+      side: 'seed',
+      async run(copyOf) {
+        const image = copyOf(fx.windowsImage);
+        const r = await runSeedWindows(image, seedWindowsInputs(fx));
+        await verifySeedWindows(image, { ...seedWindowsInputs(fx), jreFillerBytes: JRE_FILLER_BYTES });
+        return { ms: r.ms, launches: r.launches, images: 1, parts: r.parts };
+      },
+    },
+    {
+      id: 'ours-windows-cold',
+      label: 'prepare() cold, Windows',
+      side: 'ours',
+      run: (copyOf) => oursCold(copyOf(fx.windowsImage), fx.archives.windowsJre, fx.archives.proactiveZip),
+    },
+  ];
+}
+
+/**
+ * The place for "warm Run to done": prepare() through a session that is already launched and inspected
+ * (the warm session being added to the engine), timed from the user's Run to done, against the same seed
+ * cases. No case yet: prepare() has no warm session to reuse.
+ */
+function warmRunCases(_fx: Fixtures): BenchCase[] {
+  return [];
+}
+
+/**
+ * The place for "batch of 8 images vs 8 seed runs": one batch of eight fresh copies through the engine's
+ * batches against eight seed runs back to back (CaseRun.images = 8, launches summed). No case yet: the
+ * engine has no batches.
+ */
+function batchCases(_fx: Fixtures): BenchCase[] {
+  return [];
+}
+
+function comparisons(): Comparison[] {
+  return [
+    { label: 'Linux, one image, cold', ours: 'ours-linux-cold', seed: 'seed-linux' },
+    { label: 'Windows, one image, cold', ours: 'ours-windows-cold', seed: 'seed-windows' },
+    // Warm and batch comparisons go here with their cases.
+  ];
+}
+
+// ------------------------------------------------------------------------------------------ report
+
+function printResults(cases: BenchCase[], results: Map<string, CaseRun[]>, runs: number, fx: Fixtures): void {
+  const med = (id: string, f: (r: CaseRun) => number) => median((results.get(id) ?? []).map(f));
+  const out: string[] = [];
+  const { hypervisor } = libguestfsEnv();
+  out.push(`\nInputs: ${megabytes(archiveBytes(fx.archives.linuxJre, fx.archives.proactiveZip))} of archives for Linux ` +
+    `(${basename(fx.archives.linuxJre)} + ${basename(fx.archives.proactiveZip)}; the seed gets ${basename(fx.archives.proactiveTgz)} instead of the .zip), ` +
+    `${megabytes(archiveBytes(fx.archives.windowsJre, fx.archives.proactiveZip))} for Windows; ${runs} round(s); seed accelerator: ${hypervisor}.\n\n`);
+
+  out.push(markdownTable(
+    ['comparison', 'seed (s, median)', 'ours (s, median)', 'ours / seed', 'launches seed', 'launches ours'],
+    comparisons().filter((c) => results.has(c.ours) && results.has(c.seed)).map((c) => [
+      c.label,
+      seconds(med(c.seed, (r) => r.ms)),
+      seconds(med(c.ours, (r) => r.ms)),
+      (med(c.ours, (r) => r.ms) / med(c.seed, (r) => r.ms)).toFixed(2),
+      String(med(c.seed, (r) => r.launches)),
+      String(med(c.ours, (r) => r.launches)),
+    ]),
+  ));
+
+  out.push('\n' + markdownTable(
+    ['case', 'runs', 'median (s)', 'min (s)', 'max (s)', 'launches per image', 'peak RSS of this process'],
+    cases.filter((c) => results.has(c.id)).map((c) => {
+      const rs = results.get(c.id)!;
+      const ms = rs.map((r) => r.ms);
+      const rss = rs.map((r) => r.rssPeak).filter((x): x is number => x !== undefined);
+      return [
+        c.label, String(rs.length), seconds(median(ms)), seconds(Math.min(...ms)), seconds(Math.max(...ms)),
+        String(median(rs.map((r) => r.launches / r.images))),
+        rss.length ? `${(Math.max(...rss) / MB).toFixed(0)} MB (median ${(median(rss) / MB).toFixed(0)} MB)` : '-',
+      ];
+    }),
+  ));
+
+  // Where the time goes on each side.
+  const phaseRows: string[][] = [];
+  for (const c of cases) {
+    const rs = results.get(c.id);
+    if (!rs) continue;
+    const parts = rs[0].parts;
+    if (parts) {
+      for (const p of parts) phaseRows.push([c.label, p.name, seconds(med(c.id, (r) => r.parts!.find((x) => x.name === p.name)!.ms))]);
+    }
+    const reports = rs.flatMap((r) => r.reports ?? []);
+    if (reports.length) {
+      const t = (k: keyof PrepareReport['timings']) => seconds(median(reports.map((r) => r.timings[k])));
+      phaseRows.push(
+        [c.label, 'checks', t('checksMs')], [c.label, 'launch', t('launchMs')], [c.label, 'inspect', t('inspectMs')],
+        [c.label, 'write incl. upload', t('writeMs')], [c.label, 'verify', t('verifyMs')], [c.label, 'commit', t('commitMs')],
+        [c.label, 'total (report)', t('totalMs')],
+        // What no phase counts: creating the overlay (tens of ms), and closing the session between verify and
+        // commit (guestfish unmounts, flushes what was written to the overlay and stops the appliance).
+        [c.label, 'outside the phases (overlay, session close)', seconds(median(reports.map((r) => {
+          const { totalMs, ...phases } = r.timings;
+          return totalMs - Object.values(phases).reduce((n, x) => n + x, 0);
+        })))],
+      );
+      for (const s of reports[0].steps) {
+        phaseRows.push([c.label, `  step ${s.id}${s.bytes ? ` (${megabytes(s.bytes)})` : ''}`, seconds(median(reports.map((r) => r.steps.find((x) => x.id === s.id)?.ms ?? NaN)))]);
+      }
+      phaseRows.push([c.label, 'hypervisor', reports[0].hypervisor ?? '?']);
+      phaseRows.push([c.label, 'failed launch attempts (all runs)', String(reports.reduce((n, r) => n + r.failedLaunchAttempts, 0))]);
+    }
+  }
+  out.push('\n' + markdownTable(['case', 'part', 'seconds (median)'], phaseRows));
+  process.stdout.write(out.join(''));
+}
+
+// ------------------------------------------------------------------------------------------ main
+
 async function main(): Promise<void> {
+  const runs = benchRuns();
   const root = mkdtempSync(join(tmpdir(), 'guestprep-bench-'));
   try {
-    const vmDir = join(root, 'VirtualBox VMs', 'Bench (1)');
-    mkdirSync(vmDir, { recursive: true });
-    process.stderr.write('bench: building the sample guest and ~100 MB of archives...\n');
-    const [image, jre, proactive] = await Promise.all([
-      buildSampleGuest(vmDir, { flavour: 'systemd', hostname: 'bench-node', format: 'vdi', sizeMb: 400 }),
-      makeSampleJre(root, { version: '17.0.9', kind: 'tar.gz', fillerBytes: 45 * MB }),
-      makeSampleProactive(root, { generation: 'modern', kind: 'zip', fillerBytes: 55 * MB }),
+    // Paths with spaces and parentheses, like VirtualBox's own.
+    const fixtureDir = join(root, 'fixtures');
+    const workDir = join(root, 'VirtualBox VMs', 'Bench (1)');
+    mkdirSync(fixtureDir, { recursive: true });
+    mkdirSync(workDir, { recursive: true });
+    log('building the fixtures (Linux and Windows VDIs) and ~100 MB of archives...');
+    const [archives, linuxImage, windowsImage] = await Promise.all([
+      makeBenchArchives(fixtureDir),
+      buildLinuxFixture(join(fixtureDir, 'linux')),
+      buildWindowsFixture(join(fixtureDir, 'windows')),
     ]);
-    const cases: Array<{ name: string; jre?: string; proactive: string }> = [{ name: 'linux systemd, tar.gz JRE + zip ProActive', jre, proactive }];
-    for (const c of cases) {
-      const reports: PrepareReport[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const copy = join(vmDir, `run-${i}.vdi`);
-        copyFileSync(image, copy);
-        const r = await prepare({ image: copy, jre: c.jre, proactive: c.proactive, settings: { rmUrl: 'pnp://rm.example.org:64738' } });
-        reports.push(r);
-        rmSync(copy);
-        process.stderr.write(`bench: ${c.name}: run ${i + 1}/${RUNS}: ${(r.timings.totalMs / 1000).toFixed(1)} s\n`);
+    const fx: Fixtures = { root, linuxImage, windowsImage, archives };
+
+    const cases: BenchCase[] = [...coldCases(fx), ...warmRunCases(fx), ...batchCases(fx)];
+    const results = new Map<string, CaseRun[]>();
+    for (let round = 0; round < runs; round++) {
+      for (const c of cases) {
+        const copies: string[] = [];
+        const copyOf = (fixture: string): string => {
+          const copy = join(workDir, `${c.id}-${round + 1}-${copies.length + 1}${fixture.slice(fixture.lastIndexOf('.'))}`);
+          copyFileSync(fixture, copy);
+          copies.push(copy);
+          return copy;
+        };
+        try {
+          const r = await c.run(copyOf);
+          if (!results.has(c.id)) results.set(c.id, []);
+          results.get(c.id)!.push(r);
+          const rss = r.rssPeak !== undefined ? `, peak RSS ${(r.rssPeak / MB).toFixed(0)} MB` : '';
+          log(`round ${round + 1}/${runs}: ${c.label}: ${seconds(r.ms)} s, ${r.launches} launch(es)${rss}`);
+        } finally {
+          for (const p of copies) rmSync(p, { force: true });
+        }
       }
-      const t = (k: keyof PrepareReport['timings']) => (median(reports.map((r) => r.timings[k])) / 1000).toFixed(2);
-      const uploaded = reports[0].steps.reduce((n, s) => n + (s.bytes ?? 0), 0);
-      const rows = [
-        ['case', c.name],
-        ['runs', String(RUNS)],
-        ['bytes streamed to the appliance', `${(uploaded / MB).toFixed(1)} MB`],
-        ['checks (s, median)', t('checksMs')],
-        ['launch (s, median)', t('launchMs')],
-        ['inspect (s, median)', t('inspectMs')],
-        ['write incl. upload (s, median)', t('writeMs')],
-        ['verify (s, median)', t('verifyMs')],
-        ['commit (s, median)', t('commitMs')],
-        ['total (s, median)', t('totalMs')],
-        ['appliance launches per run', String(median(reports.map((r) => r.launches)))],
-        ['failed launch attempts (KVM probe)', String(reports.reduce((n, r) => n + r.failedLaunchAttempts, 0))],
-        ['hypervisor', reports[0].hypervisor ?? '?'],
-      ];
-      for (const s of reports[0].steps) rows.push([`  step ${s.id} (s, run 1)`, (s.ms / 1000).toFixed(2)]);
-      process.stdout.write('\n| measure | value |\n|---|---|\n' + rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n') + '\n');
     }
+    printResults(cases, results, runs, fx);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
