@@ -13,8 +13,7 @@ import { ProactiveStep } from './steps/ProactiveStep';
 import { ResultStep } from './steps/ResultStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { RunStep } from './steps/RunStep';
-import { isActive } from './store/run-state';
-import { canVisit, STEPS, stepStatus, type StepId } from './store/wizard';
+import { canVisit, runActive, STEPS, stepStatus, type StepId } from './store/wizard';
 import { applyTheme, loadTheme, nextTheme, saveTheme, type Theme } from './theme';
 
 const VIEWS: Record<StepId, () => ReactElement> = {
@@ -54,7 +53,7 @@ function Footer() {
   const ok = useWizard((s) => stepStatus(s, s.step).ok);
   const reason = useWizard((s) => stepStatus(s, s.step).reason);
   const status = { ok, reason };
-  const active = useWizard((s) => isActive(s.run));
+  const active = useWizard((s) => runActive(s));
   const next = useWizard((s) => s.next);
   const back = useWizard((s) => s.back);
   if (step === 'result') return null;

@@ -3,6 +3,7 @@
 import { createRoot } from 'react-dom/client';
 import { AppProvider } from './api/context';
 import { getClient } from './api/client';
+import { releaseWarmOnClose } from './api/release-on-close';
 import { App } from './App';
 import { createWizardStore } from './store/wizard';
 import './styles.css';
@@ -12,6 +13,7 @@ async function start(): Promise<void> {
   try {
     const client = await getClient();
     const store = createWizardStore(client);
+    releaseWarmOnClose(client);
     createRoot(root).render(
       <AppProvider client={client} store={store}>
         <App />

@@ -4,13 +4,16 @@ import { useWizard } from '../api/context';
 import { Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
+import { basename } from '../lib/basename';
 import { formatBytes, formatDuration } from '../lib/format';
+import { batchImages } from '../store/wizard';
 
 /** Below this much free space a node with a bundled JRE will likely not fit (the plan checks exactly). */
 const LOW_SPACE = 512 * 1024 * 1024;
 
 export function GuestStep() {
   const report = useWizard((s) => s.inspect.report);
+  const batchCount = useWizard((s) => batchImages(s)?.length ?? 0);
   if (!report) {
     return (
       <section className="step" aria-labelledby="step-title">
@@ -31,6 +34,11 @@ export function GuestStep() {
   return (
     <section className="step" aria-labelledby="step-title">
       <StepHeading>Guest</StepHeading>
+      {batchCount ? (
+        <p className="note" data-testid="batch-guest-note">
+          This is <code>{basename(report.image.path)}</code>, one of the {batchCount} images of the batch; the others are inspected during the run.
+        </p>
+      ) : null}
       <Facts
         label="Guest facts"
         items={[

@@ -1,5 +1,7 @@
 // Step 1: which disk image. Three ways in: drop/pick files, type a path, or choose a disk of one of the
 // user's VirtualBox VMs. Choosing one inspects it (read-only) and moves on to the Guest step.
+// Several dropped images can be prepared together (one batch); the selected one is inspected for the
+// Guest and Review steps, the others by the run.
 
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ErrorData, VboxVm } from '../../../main/contract/contract';
@@ -8,6 +10,7 @@ import { DropZone } from '../components/DropZone';
 import { ErrorBox } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
 import { IMAGE_EXTENSIONS } from '../lib/files';
+import { batchCandidates } from '../store/wizard';
 
 function VboxList() {
   const client = useClient();
@@ -78,6 +81,9 @@ export function ImageStep() {
   const addFiles = useWizard((s) => s.addImageFiles);
   const setPath = useWizard((s) => s.setImagePath);
   const choose = useWizard((s) => s.chooseImage);
+  const batchMode = useWizard((s) => s.batchMode);
+  const setBatchMode = useWizard((s) => s.setBatchMode);
+  const batchable = useWizard((s) => batchCandidates(s).length);
   const busy = inspect.status === 'busy';
 
   const submit = (e: FormEvent) => {
@@ -95,7 +101,7 @@ export function ImageStep() {
       <p className="lead">Choose the disk image of a powered-off VM. It is only read now; it is changed at the Run step, in one transaction.</p>
       <DropZone
         label="Drop a disk image or choose one"
-        hint={`${IMAGE_EXTENSIONS.join(', ')} — several at once is fine: the first is selected.`}
+        hint={`${IMAGE_EXTENSIONS.join(', ')} — several at once is fine: the first is selected, or all are prepared together.`}
         accept={IMAGE_EXTENSIONS}
         multiple
         onFiles={addFiles}
@@ -128,8 +134,22 @@ export function ImageStep() {
                 onChange={() => c.path && void choose(c.path)}
               />
               {c.name} {c.path ? <code className="path">{c.path}</code> : <em>(path unknown: type it below)</em>}
+              {batchMode && c.path && c.path === inspect.path ? <span className="badge">inspected</span> : null}
             </label>
           ))}
+          {batchable > 1 ? (
+            <>
+              <label className="check batch-choice">
+                <input type="checkbox" checked={batchMode} onChange={(e) => setBatchMode(e.currentTarget.checked)} aria-describedby="batch-hint" />
+                Prepare all {batchable} images together
+              </label>
+              <p className="hint" id="batch-hint">
+                One appliance launch for all of them; each image keeps its own transaction, verification and result. The selected image is inspected now for the
+                Guest and Review steps, the others during the run.
+                {batchable < candidates.length ? ` ${candidates.length - batchable} without a known path ${candidates.length - batchable === 1 ? 'is' : 'are'} left out.` : ''}
+              </p>
+            </>
+          ) : null}
         </fieldset>
       ) : null}
       <form className="path-form" onSubmit={submit}>

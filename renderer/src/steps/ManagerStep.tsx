@@ -1,15 +1,18 @@
 // Step 5: where and how the node joins. The URL is checked on every keystroke (locally, same rules as
 // the engine); the whole form is validated by the backend ('settings.validate'), debounced, and its
-// error is shown under the field it is about, with its fix.
+// error is shown under the field it is about, with its fix. In a batch the node name is a pattern,
+// checked locally as it is typed (the backend validates names, not patterns).
 
 import { useEffect, type ReactNode } from 'react';
 import type { ErrorData } from '../../../main/contract/contract';
 import { useWizard } from '../api/context';
 import { Warnings } from '../components/ErrorBox';
+import { NodeNamePreview } from '../components/NodeNamePreview';
 import { StepHeading } from '../components/StepHeading';
 import { fieldOfError } from '../lib/field-of-error';
+import { isPattern } from '../lib/node-name-pattern';
 import { checkRmUrl, PROTOCOL_HINTS } from '../lib/rm-url';
-import type { ManagerForm } from '../store/wizard';
+import { batchImages, batchNameCheck, type ManagerForm } from '../store/wizard';
 import { Presets } from './Presets';
 
 export const VALIDATE_DEBOUNCE_MS = 350;
@@ -63,6 +66,10 @@ export function ManagerStep() {
   const validate = useWizard((s) => s.validateSettings);
   const generation = useWizard((s) => s.proactive.info?.generation);
   const hostname = useWizard((s) => s.inspect.report?.guest.hostname);
+  const inspected = useWizard((s) => s.inspect.path);
+  // Joined so the selector returns a primitive (a new array on every call would re-render forever).
+  const images = useWizard((s) => batchImages(s)?.join('\n'))?.split('\n');
+  const inspectState = useWizard((s) => s.inspect);
 
   // Debounced: typing a URL must not fire a backend call per keystroke; each form change restarts it.
   useEffect(() => {
@@ -81,6 +88,9 @@ export function ManagerStep() {
   const errorFor = (f: keyof ManagerForm) => (errField === f && backendError ? backendError : undefined);
   const urlError = urlTyped && !url.ok ? { message: url.message ?? 'invalid URL', fix: url.fix ?? '' } : errorFor('rmUrl');
   const legacy = generation === 'legacy';
+  const names = images ? batchNameCheck({ form, inspect: inspectState }, images.length) : undefined;
+  const nameError = names && !names.ok ? { message: names.message ?? 'invalid pattern', fix: names.fix ?? '' } : errorFor('nodeName');
+  const sameName = images && form.nodeName.trim() && !isPattern(form.nodeName) ? form.nodeName.trim() : undefined;
 
   return (
     <section className="step" aria-labelledby="step-title">
@@ -99,7 +109,25 @@ export function ManagerStep() {
           }
         />
         <Field id="nodeSource" label="Node source" placeholder="Default" hint="The node source must already exist in the Resource Manager (Default always does), else the node exits." error={errorFor('nodeSource')} />
-        <Field id="nodeName" label="Node name" placeholder={hostname || 'guest hostname'} hint="Empty: the guest's hostname is used." error={errorFor('nodeName')} />
+        {images ? (
+          <Field
+            id="nodeName"
+            label="Node name"
+            placeholder="node-{n}"
+            error={nameError}
+            hint={
+              <span data-testid="node-name-pattern-hint">
+                One name per image, from a pattern: <code>{'node-{n}'}</code> numbers them in the order of the list (node-1, node-2, …),{' '}
+                <code>{'{hostname}'}</code> takes each guest's hostname; mix them with letters, digits, dots, dashes or underscores. Empty: each node takes its
+                guest's hostname.
+              </span>
+            }
+          />
+        ) : (
+          <Field id="nodeName" label="Node name" placeholder={hostname || 'guest hostname'} hint="Empty: the guest's hostname is used." error={errorFor('nodeName')} />
+        )}
+        {images && (!names || names.ok) ? <NodeNamePreview images={images} pattern={form.nodeName} inspected={inspected} hostname={hostname} /> : null}
+        {sameName ? <Warnings items={[`Every one of the ${images!.length} nodes would be named ${sameName}: add {n} or {hostname} to tell them apart in the Resource Manager.`]} label="Node name warning" /> : null}
         <Field
           id="workers"
           label="Workers"
@@ -118,7 +146,15 @@ export function ManagerStep() {
       </div>
       {current && validation.status === 'ok' && validation.settings ? (
         <p className="note" data-testid="resolved">
-          The node <strong>{validation.settings.nodeName}</strong> joins <code>{validation.settings.rm.url}</code> in node source{' '}
+          {images ? (
+            <>
+              The {images.length} nodes (<strong>{validation.settings.nodeName}</strong> for the inspected image) join
+            </>
+          ) : (
+            <>
+              The node <strong>{validation.settings.nodeName}</strong> joins
+            </>
+          )} <code>{validation.settings.rm.url}</code> in node source{' '}
           <strong>{validation.settings.nodeSource}</strong>, as service <code>{validation.settings.serviceName}</code> run by{' '}
           <code>{validation.settings.serviceUser}</code>, installed in <code>{validation.settings.installDir}</code>.
         </p>

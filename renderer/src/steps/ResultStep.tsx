@@ -7,8 +7,9 @@ import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
 import { formatDuration } from '../lib/format';
+import { BatchResultStep } from './BatchResultStep';
 
-export function ResultStep() {
+function SingleResultStep() {
   const client = useClient();
   const report = useWizard((s) => s.run.report);
   const another = useWizard((s) => s.prepareAnother);
@@ -77,4 +78,10 @@ export function ResultStep() {
       {shown ? <ErrorBox error={shown} /> : null}
     </section>
   );
+}
+
+/** The last run was a batch (run.startBatch) or one image (run.start): each has its own view. */
+export function ResultStep() {
+  const batch = useWizard((s) => s.batch.status !== 'idle');
+  return batch ? <BatchResultStep /> : <SingleResultStep />;
 }

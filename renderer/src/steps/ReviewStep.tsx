@@ -1,5 +1,6 @@
 // Step 6: the plan, before anything is written: named steps, space needed against space free, the
-// equivalent guestfish script (to copy, save, or audit), and what the guest will do at next boot.
+// equivalent guestfish script (to copy, save, or audit), and what the guest will do at next boot. In a
+// batch, every image of it, and the plan of the inspected one (the others are planned during the run).
 
 import { useEffect, useState } from 'react';
 import { useWizard } from '../api/context';
@@ -7,12 +8,34 @@ import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
 import { downloadText } from '../lib/download';
 import { formatBytes } from '../lib/format';
-import { planKey } from '../store/wizard';
+import { batchImages, planKey } from '../store/wizard';
+
+function BatchImages({ images, inspected }: { images: readonly string[]; inspected?: string }) {
+  return (
+    <section aria-labelledby="batch-images-title" data-testid="batch-images">
+      <h3 id="batch-images-title">Images ({images.length})</h3>
+      <p className="note">
+        One appliance launch for all {images.length}: each image still gets its own transaction, verification and result, and one image failing leaves the
+        others prepared. The plan below is the inspected image's; the others are inspected and planned the same way during the run.
+      </p>
+      <ol>
+        {images.map((image) => (
+          <li key={image}>
+            <code>{image}</code> {image === inspected ? <span className="badge">inspected</span> : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
 
 export function ReviewStep() {
   const plan = useWizard((s) => s.plan);
   const stale = useWizard((s) => s.plan.key !== planKey(s));
   const preview = useWizard((s) => s.previewPlan);
+  // Joined so the selector returns a primitive (a new array each time would re-render forever).
+  const images = useWizard((s) => batchImages(s)?.join('\n'))?.split('\n');
+  const inspected = useWizard((s) => s.inspect.path);
   const [copied, setCopied] = useState('');
 
   useEffect(() => {
@@ -33,6 +56,7 @@ export function ReviewStep() {
   return (
     <section className="step" aria-labelledby="step-title">
       <StepHeading>Review</StepHeading>
+      {images ? <BatchImages images={images} inspected={inspected} /> : null}
       <div aria-live="polite" className="status-line">{plan.status === 'busy' ? <span><progress aria-label="Building the plan" /> Building the plan…</span> : null}</div>
       {plan.status === 'error' && plan.error ? <ErrorBox error={plan.error} title="The plan could not be built" /> : null}
       {p ? (
@@ -75,7 +99,11 @@ export function ReviewStep() {
             </div>
             <pre className="script" data-testid="script" tabIndex={0} aria-label="guestfish script">{p.script}</pre>
           </section>
-          <p className="note">Run writes to the image in one transaction: if anything fails, the image is left as it was.</p>
+          <p className="note">
+            {images
+              ? 'Run writes to each image in a transaction of its own: an image that fails is left as it was.'
+              : 'Run writes to the image in one transaction: if anything fails, the image is left as it was.'}
+          </p>
         </>
       ) : null}
     </section>

@@ -8,6 +8,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
 import { formatBytes } from '../lib/format';
 import { isActive, LOG_CAP, type StepRun } from '../store/run-state';
+import { BatchRunStep } from './BatchRunStep';
 
 function stepLabel(s: StepRun): string {
   const state = s.status === 'pending' ? 'waiting' : s.status === 'running' ? 'running' : s.status === 'done' ? 'done' : 'failed';
@@ -29,7 +30,7 @@ function StepProgress({ s, i }: { s: StepRun; i: number }) {
   );
 }
 
-export function RunStep() {
+function SingleRunStep() {
   const run = useWizard((s) => s.run);
   const cancel = useWizard((s) => s.cancelRun);
   const [cancelError, setCancelError] = useState<ErrorData>();
@@ -84,4 +85,10 @@ export function RunStep() {
       </section>
     </section>
   );
+}
+
+/** The last run was a batch (run.startBatch) or one image (run.start): each has its own view. */
+export function RunStep() {
+  const batch = useWizard((s) => s.batch.status !== 'idle');
+  return batch ? <BatchRunStep /> : <SingleRunStep />;
 }

@@ -17,7 +17,10 @@ import type {
 } from '../../../main/contract/contract';
 import { checkJavaForGuest } from '../lib/compat';
 import { IMAGE_EXTENSIONS, partitionByExtension } from '../lib/files';
+import { checkNodeNamePattern, expandNodeName, isPattern, type PatternCheck } from '../lib/node-name-pattern';
 import { checkRmUrl } from '../lib/rm-url';
+import { createBatchActions } from './batch-actions';
+import { batchActive, batchCounts, idleBatch, type BatchRunState } from './batch-run';
 import { finishRun, idleRun, isActive, reduceRunEvent, startingRun, type RunState } from './run-state';
 
 export const STEPS = [
@@ -89,6 +92,10 @@ export interface WizardData {
   presets: Preset[];
   plan: { status: 'idle' | 'busy' | 'ok' | 'error'; value?: PlanPreview; error?: ErrorData; key?: string };
   run: RunState;
+  /** "Prepare all N images together" is ticked: the dropped images are prepared in one batch. */
+  batchMode: boolean;
+  /** The last batch run (idle when the last run was a single image, or none). */
+  batch: BatchRunState;
 }
 
 export interface WizardActions {
@@ -100,6 +107,7 @@ export interface WizardActions {
   addImageFiles(files: readonly File[], paths?: ReadonlyArray<string | undefined>): void;
   setImagePath(path: string): void;
   chooseImage(path: string): Promise<void>;
+  setBatchMode(on: boolean): void;
   setArchivePath(role: 'jre' | 'proactive', path: string): void;
   detectArchive(role: 'jre' | 'proactive', path?: string): Promise<void>;
   clearArchive(role: 'jre' | 'proactive'): void;
@@ -135,6 +143,8 @@ export function initialData(): WizardData {
     presets: [],
     plan: { status: 'idle' },
     run: idleRun,
+    batchMode: false,
+    batch: idleBatch,
   };
 }
 
@@ -155,6 +165,52 @@ export function settingsInput(s: Pick<WizardData, 'form' | 'proactive'>): Settin
   return out;
 }
 
+/** The dropped images with a known path: what a batch can prepare (the rest have to be typed one by one). */
+export function batchCandidates(s: Pick<WizardData, 'candidates'>): string[] {
+  return s.candidates.map((c) => c.path).filter((p): p is string => !!p);
+}
+
+/** The images of the batch, in order, when the wizard prepares several at once; undefined for one image. */
+export function batchImages(s: Pick<WizardData, 'batchMode' | 'candidates'>): string[] | undefined {
+  if (!s.batchMode) return undefined;
+  const paths = batchCandidates(s);
+  return paths.length > 1 ? paths : undefined;
+}
+
+/** The node name pattern of a batch, checked locally, and against the inspected guest for {hostname}. */
+export function batchNameCheck(s: Pick<WizardData, 'form' | 'inspect'>, count: number): PatternCheck {
+  const c = checkNodeNamePattern(s.form.nodeName, count);
+  if (!c.ok) return c;
+  const guest = s.inspect.report?.guest;
+  if (guest && s.form.nodeName.includes('{hostname}') && !guest.hostname.trim()) {
+    return { ok: false, message: 'the node name pattern uses {hostname}, but the inspected guest has no hostname', fix: 'Use {n} instead, e.g. node-{n}.' };
+  }
+  return c;
+}
+
+/**
+ * The settings the backend checks and previews (settings.validate, plan.preview) for the inspected image.
+ * Those calls take a node name, not a pattern: in a batch it is expanded for that image (its number in the
+ * list, its hostname), which is exactly the name the batch will give it.
+ */
+export function checkedSettings(s: Pick<WizardData, 'form' | 'proactive' | 'batchMode' | 'candidates' | 'inspect'>): SettingsInput {
+  const input = settingsInput(s);
+  const images = batchImages(s);
+  if (!images || !input.nodeName || !isPattern(input.nodeName)) return input;
+  const n = Math.max(1, images.indexOf(s.inspect.path ?? '') + 1);
+  return { ...input, nodeName: expandNodeName(input.nodeName, { n, hostname: s.inspect.report?.guest.hostname ?? '' }) };
+}
+
+/** A run, single or batch, is under way: the wizard stays on the Run step. */
+export function runActive(s: Pick<WizardData, 'run' | 'batch'>): boolean {
+  return isActive(s.run) || batchActive(s.batch);
+}
+
+/** The last run prepared at least one image, so there is a result to show. */
+export function runSucceeded(s: Pick<WizardData, 'run' | 'batch'>): boolean {
+  return s.run.status === 'success' || (s.batch.status === 'finished' && batchCounts(s.batch).success > 0);
+}
+
 export function javaCompat(s: Pick<WizardData, 'jre' | 'inspect'>) {
   const jre = s.jre.info;
   const guest = s.inspect.report?.guest;
@@ -169,7 +225,7 @@ export function bundledJavaCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) 
 
 /** Key of everything a plan depends on: a plan made for other inputs is stale. */
 export function planKey(s: WizardData): string {
-  return JSON.stringify([s.inspect.path, s.jre.info?.archivePath, s.proactive.info?.archivePath, settingsInput(s)]);
+  return JSON.stringify([s.inspect.path, s.jre.info?.archivePath, s.proactive.info?.archivePath, checkedSettings(s)]);
 }
 
 export interface StepStatus {
@@ -212,6 +268,9 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       if (!s.form.rmUrl.trim()) return { ok: false, reason: 'Enter the Resource Manager URL.' };
       const url = checkRmUrl(s.form.rmUrl);
       if (!url.ok) return { ok: false, reason: `Fix the Resource Manager URL: ${url.message}` };
+      const images = batchImages(s);
+      const names = images ? batchNameCheck(s, images.length) : { ok: true };
+      if (!names.ok) return { ok: false, reason: `Fix the node name: ${names.message}` };
       const v = s.validation;
       if (v.status === 'error' && v.seq === s.formSeq) return { ok: false, reason: `Fix the settings: ${v.error?.message ?? 'invalid'}` };
       if (v.status !== 'ok' || v.seq !== s.formSeq) return { ok: false, reason: 'Checking the settings…' };
@@ -226,6 +285,7 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       return { ok: true };
     }
     case 'run':
+      if (s.batch.status !== 'idle') return batchRunStatus(s.batch);
       if (s.run.status === 'success') return { ok: true };
       if (s.run.status === 'failed') return { ok: false, reason: 'The run failed: see the error above, fix it, then go back and run again.' };
       if (s.run.status === 'cancelled') return { ok: false, reason: 'The run was cancelled; the image was left unchanged.' };
@@ -235,12 +295,21 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
   }
 }
 
+function batchRunStatus(b: BatchRunState): StepStatus {
+  if (batchActive(b)) return { ok: false, reason: 'The batch is in progress.' };
+  if (b.status === 'refused') return { ok: false, reason: 'The batch was refused: see the error above, fix it, then go back and run again.' };
+  const c = batchCounts(b);
+  if (c.success > 0) return { ok: true };
+  if (c.cancelled === c.total) return { ok: false, reason: 'The batch was cancelled; the images were left unchanged.' };
+  return { ok: false, reason: "No image was prepared: see each image's error above, fix them, then go back and run again." };
+}
+
 /** A step can be visited when every step before it is valid (and no run is under way). */
 export function canVisit(s: WizardData, step: StepId): boolean {
-  if (isActive(s.run)) return step === 'run';
+  if (runActive(s)) return step === 'run';
   const target = stepIndex(step);
-  if (step === 'run' && s.run.status === 'idle') return false;
-  if (step === 'result' && s.run.status !== 'success') return false;
+  if (step === 'run' && s.run.status === 'idle' && s.batch.status === 'idle') return false;
+  if (step === 'result' && !runSucceeded(s)) return false;
   for (let i = 0; i < target; i++) {
     const id = STEPS[i]!.id;
     if (id === 'run' || id === 'result') continue;
@@ -257,6 +326,10 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
 
   return createStore<WizardState>()((set, get) => {
     const resetDownstreamOfArchives = () => set((s) => ({ validation: { ...s.validation, status: 'idle' }, plan: { status: 'idle' } }));
+    const batchRun = createBatchActions(client, get, set, settingsInput);
+    // The backend keeps the appliance that inspected an image up for the run; once the page no longer
+    // needs that image, it ends it rather than leave it running until the idle timeout.
+    const release = (image: string) => void client.call('image.release', { image });
 
     return {
       ...initialData(),
@@ -277,7 +350,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
 
       back() {
         const s = get();
-        if (isActive(s.run)) return;
+        if (runActive(s)) return;
         const i = stepIndex(s.step);
         // From the run or result, Back returns to the review (the plan), not into a finished run.
         if (s.step === 'run' || s.step === 'result') {
@@ -304,6 +377,8 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
             : undefined,
         });
         const first = candidates[0];
+        // A new list: whether to prepare it all together is asked again.
+        set({ batchMode: false });
         if (first?.path) void get().chooseImage(first.path);
       },
 
@@ -314,16 +389,30 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
       async chooseImage(path) {
         const image = path.trim();
         if (!image) return;
-        set({ imagePath: image, inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
+        const prev = get().inspect;
+        // A busy inspection is let go of when its answer arrives (below): its appliance is not up yet.
+        if (prev.status === 'ok' && prev.path && prev.path !== image) release(prev.path);
+        // An image from outside the dropped list (typed, VirtualBox) means one image, not the batch.
+        const batchMode = get().batchMode && batchCandidates(get()).includes(image);
+        set({ imagePath: image, batchMode, inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
         const res = await client.call('image.inspect', { image });
-        // The user may have chosen another image meanwhile: only the latest choice counts.
-        if (get().inspect.path !== image) return;
+        // The user may have chosen another image meanwhile: only the latest choice counts, and the
+        // appliance kept up for this one is not needed.
+        if (get().inspect.path !== image) {
+          if (res.ok) release(image);
+          return;
+        }
         if (res.ok) {
           set({ inspect: { status: 'ok', path: image, report: res.value } });
           if (get().step === 'image') set({ step: 'guest' });
         } else {
           set({ inspect: { status: 'error', path: image, error: res.error } });
         }
+      },
+
+      setBatchMode(on) {
+        // What the Manager step validates depends on it (a pattern is expanded only in a batch).
+        set((s) => ({ batchMode: on && batchCandidates(s).length > 1, formSeq: s.formSeq + 1 }));
       },
 
       setArchivePath(role, path) {
@@ -364,8 +453,15 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
           set({ validation: { status: 'error', seq, warnings: [], error: { code: 'SETTING_INVALID', message: 'choose an image and the ProActive archive first', fix: 'Go back to the Image and ProActive steps.' } } });
           return;
         }
+        const images = batchImages(s);
+        const names = images ? batchNameCheck(s, images.length) : undefined;
+        if (names && !names.ok) {
+          // The backend takes names, not patterns: a broken pattern is answered here.
+          set({ validation: { status: 'error', seq, warnings: [], error: { code: 'SETTING_INVALID', message: names.message ?? 'invalid node name pattern', fix: names.fix ?? '' } } });
+          return;
+        }
         set({ validation: { ...s.validation, status: 'busy', seq } });
-        const res = await client.call('settings.validate', { settings: settingsInput(s), guest, jre: s.jre.info, proactive });
+        const res = await client.call('settings.validate', { settings: checkedSettings(s), guest, jre: s.jre.info, proactive });
         if (get().formSeq !== seq) return;
         set({
           validation: res.ok
@@ -448,7 +544,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
           imageInfo: report.image,
           jre: s.jre.info,
           proactive,
-          settings: settingsInput(s),
+          settings: checkedSettings(s),
         });
         if (get().plan.key !== key) return;
         set({ plan: res.ok ? { status: 'ok', key, value: res.value } : { status: 'error', key, error: res.error } });
@@ -456,9 +552,11 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
 
       async startRun() {
         const s = get();
-        if (isActive(s.run) || !stepStatus(s, 'review').ok || !s.proactive.info || !s.inspect.report) return;
+        if (runActive(s) || !stepStatus(s, 'review').ok || !s.proactive.info || !s.inspect.report) return;
+        const images = batchImages(s);
+        if (images) return batchRun.start(images);
         unsubscribe?.();
-        set({ step: 'run', run: startingRun(s.plan.value) });
+        set({ step: 'run', run: startingRun(s.plan.value), batch: idleBatch });
         // Subscribe before starting: the first events may arrive before run.start answers with the id.
         let runId: string | undefined;
         const early: Array<{ kind: 'event'; p: Events['run.event'] } | { kind: 'result'; p: Events['run.result'] }> = [];
@@ -498,6 +596,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
       },
 
       async cancelRun() {
+        if (batchActive(get().batch)) return batchRun.cancel();
         const { run } = get();
         if (!run.runId || !isActive(run)) return undefined;
         set((st) => ({ run: { ...st.run, status: 'cancelling' } }));
@@ -516,6 +615,9 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
       prepareAnother() {
         unsubscribe?.();
         unsubscribe = undefined;
+        batchRun.stop();
+        const { inspect } = get();
+        if (inspect.status === 'ok' && inspect.path) release(inspect.path);
         // Keep what is reusable across images (archives, manager settings, preset); the image and
         // everything derived from it (guest, validation against that guest, plan, run) starts over.
         set((s) => ({

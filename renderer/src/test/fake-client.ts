@@ -26,6 +26,8 @@ export function err(code: ErrorData['code'], message: string, fix: string, extra
 export function createFakeClient(handlers: FakeHandlers = {}, opts: { kind?: 'electron' | 'bridge' } = {}): FakeClient {
   // Every app start asks what recovery did; tests about other things should not have to answer it.
   if (!handlers['recovery.status']) handlers['recovery.status'] = async () => ({ running: false, outcomes: [] });
+  // The page lets go of warm appliances in many flows (another image, start over): recorded, answered.
+  if (!handlers['image.release']) handlers['image.release'] = async (r) => ({ released: r.image === undefined ? 0 : 1 });
   const listeners = new Map<EventName, Set<(p: never) => void>>();
   const calls: FakeClient['calls'] = [];
   const paths = new Map<File, string>();
