@@ -5,7 +5,8 @@
 //
 // Each round runs every case once, in the order of `cases`, each on a fresh copy of its fixture:
 //   seed Linux (bench/seed-linux.ts), prepare() cold on Linux, seed Windows (bench/seed-windows.ts),
-//   prepare() cold on Windows
+//   prepare() cold on Windows, "Run to done" with a warm session on Linux, then BENCH_BATCH (default 8)
+//   seed Linux runs back to back against one batch of as many images
 // so that the load of this shared machine hits both sides alike. The seed runs are checked afterwards with a
 // read-only guestfish (not timed). Prints medians, the ratio ours/seed per platform, the appliance launches
 // of each side (ours from report.launches), our phases, and the peak RSS of this process during our runs
@@ -16,6 +17,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { prepare, PrepareReport } from '../main/engine/run/prepare';
+import { prepareBatch } from '../main/engine/run/batch';
+import { WarmSession } from '../main/engine/run/warm';
+import { memoryJournal } from '../main/engine/run/journal';
 import { benchRuns, libguestfsEnv, log, markdownTable, MB, median, megabytes, RssSampler, seconds } from './common';
 import {
   archiveBytes, BenchArchives, buildLinuxFixture, buildWindowsFixture, JRE_FILLER_BYTES, makeBenchArchives, RM_URL,
@@ -127,28 +131,93 @@ function coldCases(fx: Fixtures): BenchCase[] {
 }
 
 /**
- * The place for "warm Run to done": prepare() through a session that is already launched and inspected
- * (the warm session being added to the engine), timed from the user's Run to done, against the same seed
- * cases. No case yet: prepare() has no warm session to reuse.
+ * "Run to done" with a warm session: the appliance was launched and the guest inspected when the wizard's
+ * first step inspected the image (not timed: the user is filling in the other steps meanwhile); the timed
+ * part is from Run to done: the writes, the verification and the commit. Its one launch is counted.
  */
-function warmRunCases(_fx: Fixtures): BenchCase[] {
-  return [];
+function warmRunCases(fx: Fixtures): BenchCase[] {
+  return [
+    {
+      id: 'ours-linux-warm',
+      label: 'prepare() Run to done, warm session, Linux',
+      side: 'ours',
+      async run(copyOf) {
+        const image = copyOf(fx.linuxImage);
+        const journal = memoryJournal();
+        const warm = await WarmSession.open(image, { journal, program: 'bench' });
+        const rss = new RssSampler(100);
+        rss.start();
+        const t0 = process.hrtime.bigint();
+        let report: PrepareReport;
+        let rssPeak = 0;
+        try {
+          report = await prepare({ image, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL } }, { journal, warm });
+        } finally {
+          rssPeak = rss.stop();
+          await warm.release('bench case over');
+        }
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        return { ms, launches: warm.report.launches + report.launches, images: 1, rssPeak, reports: [report] };
+      },
+    },
+  ];
 }
 
+const BATCH = Number(process.env.BENCH_BATCH ?? 8);
+
 /**
- * The place for "batch of 8 images vs 8 seed runs": one batch of eight fresh copies through the engine's
- * batches against eight seed runs back to back (CaseRun.images = 8, launches summed). No case yet: the
- * engine has no batches.
+ * A batch of BATCH (default 8) fresh copies of the Linux fixture (clones, as a cluster's VMs often are: same
+ * filesystem UUIDs, same fstab) through prepareBatch, against BATCH seed runs back to back.
  */
-function batchCases(_fx: Fixtures): BenchCase[] {
-  return [];
+function batchCases(fx: Fixtures): BenchCase[] {
+  return [
+    {
+      id: `seed-linux-x${BATCH}`,
+      label: `seed Linux, ${BATCH} images one after the other`,
+      side: 'seed',
+      async run(copyOf) {
+        let ms = 0;
+        let launches = 0;
+        for (let i = 0; i < BATCH; i++) {
+          const image = copyOf(fx.linuxImage);
+          const r = await runSeedLinux(image, seedLinuxInputs(fx));
+          ms += r.ms;
+          launches += r.launches;
+        }
+        return { ms, launches, images: BATCH };
+      },
+    },
+    {
+      id: `ours-linux-batch-x${BATCH}`,
+      label: `prepare A B C... (one batch of ${BATCH}), Linux`,
+      side: 'ours',
+      async run(copyOf) {
+        const images = Array.from({ length: BATCH }, () => copyOf(fx.linuxImage));
+        const rss = new RssSampler(100);
+        rss.start();
+        const t0 = process.hrtime.bigint();
+        let rssPeak = 0;
+        let r: Awaited<ReturnType<typeof prepareBatch>>;
+        try {
+          r = await prepareBatch({ images, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL, nodeName: 'node-{n}' } });
+        } finally {
+          rssPeak = rss.stop();
+        }
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const failed = r.items.filter((i) => !i.ok);
+        if (failed.length) throw new Error(`batch: ${failed.length} image(s) failed: ${failed.map((f) => (f.ok ? '' : `${f.error.code} ${f.error.message}`)).join('; ')}`);
+        return { ms, launches: r.launches, images: BATCH, rssPeak, reports: r.items.map((i) => (i.ok ? i.report : undefined)).filter((x): x is PrepareReport => !!x) };
+      },
+    },
+  ];
 }
 
 function comparisons(): Comparison[] {
   return [
     { label: 'Linux, one image, cold', ours: 'ours-linux-cold', seed: 'seed-linux' },
     { label: 'Windows, one image, cold', ours: 'ours-windows-cold', seed: 'seed-windows' },
-    // Warm and batch comparisons go here with their cases.
+    { label: 'Linux, Run to done with a warm session', ours: 'ours-linux-warm', seed: 'seed-linux' },
+    { label: `Linux, batch of ${BATCH} vs ${BATCH} seed runs`, ours: `ours-linux-batch-x${BATCH}`, seed: `seed-linux-x${BATCH}` },
   ];
 }
 

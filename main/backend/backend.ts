@@ -27,6 +27,7 @@ import { inspectImage } from '../engine/run/inspect-image';
 import { prepare, type PrepareReport } from '../engine/run/prepare';
 import { recoverInterrupted } from '../engine/run/recover';
 import { WarmPool } from '../engine/run/warm';
+import { expandNodeName, isNodeNamePattern } from '../engine/settings/node-name-pattern';
 import { prepareBatch } from '../engine/run/batch';
 import type { RecoveryStatus } from '../contract/contract';
 import { GUESTPREP_VERSION } from '../engine/version';
@@ -112,7 +113,9 @@ async function validateAgainstGuest(settings: SettingsInput, guest: GuestFacts, 
   if (jre) warnings.push(...checkJreForGuest(jre, guest).warnings);
   if (proactive.bundledJre) warnings.push(...checkJreForGuest(proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
   const credentials = settings.credentialsFile ? await checkCredentialsFile(settings.credentialsFile) : undefined;
-  const validated = validateSettings(settings, { guest, jre, proactive, credentials });
+  // A batch's node name pattern (node-{n}, {hostname}) is checked as the first image's name.
+  const concrete = isNodeNamePattern(settings.nodeName) ? { ...settings, nodeName: expandNodeName(settings.nodeName!, { n: 1, hostname: guest.hostname }) } : settings;
+  const validated = validateSettings(concrete, { guest, jre, proactive, credentials });
   for (const w of validated.warnings) if (!warnings.includes(w)) warnings.push(w);
   return { settings: validated.settings, warnings };
 }
@@ -177,6 +180,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const { store, emit } = opts;
   if (opts.stateDir) process.env.GUESTPREP_STATE_DIR = opts.stateDir;
   const runs = new Map<string, ActiveRun>();
+  /** Every run id of a batch, finished or not, cancels the whole batch while it runs. */
+  const batchControllers = new Map<string, AbortController>();
   // The appliance that inspected an image stays up for the run (warm.ts): Run then only writes and commits.
   const warm = new WarmPool({ idleMs: opts.warmIdleMs ?? 10 * 60_000 });
   const inspections = new Set<AbortController>();
@@ -327,6 +332,8 @@ export function createBackend(opts: BackendOptions): Backend {
         },
       );
     images.forEach((image, i) => runs.set(ids[i], { id: ids[i], image, controller, done }));
+    for (const id of ids) batchControllers.set(id, controller);
+    void done.finally(() => ids.forEach((id) => batchControllers.delete(id)));
     return { runIds: ids };
   }
 
@@ -368,9 +375,9 @@ export function createBackend(opts: BackendOptions): Backend {
 
     'run.cancel': async (req) => {
       const runId = str(obj(req, 'run.cancel'), 'runId', 'run.cancel', 'the run id');
-      const run = runs.get(runId);
-      if (!run || run.controller.signal.aborted) return { cancelled: false };
-      run.controller.abort();
+      const controller = runs.get(runId)?.controller ?? batchControllers.get(runId);
+      if (!controller || controller.signal.aborted) return { cancelled: false };
+      controller.abort();
       return { cancelled: true };
     },
 

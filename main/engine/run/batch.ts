@@ -235,6 +235,15 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       failSlot(slot, err);
     }
   }
+  // The Resource Manager tells nodes apart by name: say so when several images would register the same one.
+  const byName = new Map<string, number[]>();
+  for (const s of slots) if (s.result?.ok) byName.set(s.result.report.settings.nodeName, [...(byName.get(s.result.report.settings.nodeName) ?? []), s.n]);
+  for (const s of slots) {
+    const same = s.result?.ok ? byName.get(s.result.report.settings.nodeName)! : [];
+    if (same.length > 1 && s.result?.ok) {
+      s.result.report.warnings.push(`images ${same.join(', ')} of this batch all register as node "${s.result.report.settings.nodeName}"; use a pattern such as --node-name "node-{n}" to tell them apart`);
+    }
+  }
   for (const slot of slots) {
     if (!slot.result) failSlot(slot, hooks.signal?.aborted ? cancelled() : new Error(`${basename(slot.image)} could not be prepared after ${MAX_ROUNDS} appliance launches`));
   }

@@ -114,6 +114,8 @@ export class WarmSession {
 
 export class WarmPool {
   private readonly byImage = new Map<string, { session: WarmSession; timer: NodeJS.Timeout }>();
+  /** Inspections still booting: a release must stop them too (the page may close during the launch). */
+  private readonly opening = new Map<string, AbortController>();
 
   constructor(private readonly opts: { idleMs: number }) {}
 
@@ -128,8 +130,16 @@ export class WarmPool {
   /** Inspects `path` in a new warm session (ending the previous one on that image) and keeps it. */
   async inspect(path: string, o: WarmOpenOptions): Promise<InspectReport> {
     await this.release(path, 'the image was inspected again');
-    const session = await WarmSession.open(path, o);
     const key = this.key(path);
+    const ac = new AbortController();
+    if (o.signal) o.signal.aborted ? ac.abort() : o.signal.addEventListener('abort', () => ac.abort(), { once: true });
+    this.opening.set(key, ac);
+    let session: WarmSession;
+    try {
+      session = await WarmSession.open(path, { ...o, signal: ac.signal });
+    } finally {
+      if (this.opening.get(key) === ac) this.opening.delete(key);
+    }
     const timer = setTimeout(() => void this.release(path, `idle for ${Math.round(this.opts.idleMs / 1000)} s`), this.opts.idleMs);
     timer.unref();
     this.byImage.set(key, { session, timer });
@@ -148,6 +158,7 @@ export class WarmPool {
 
   /** Ends the warm session on `path`, or all of them. */
   async release(path: string | undefined, why: string): Promise<number> {
+    for (const [k, ac] of this.opening) if (path === undefined || k === this.key(path)) ac.abort();
     const keys = path === undefined ? [...this.byImage.keys()] : [this.key(path)].filter((k) => this.byImage.has(k));
     await Promise.all(
       keys.map(async (k) => {
