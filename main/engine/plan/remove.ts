@@ -23,6 +23,7 @@ import type { Expectation, FileStat, GuestFacts, InstallRecord, Plan, PlanStep, 
 import { regText } from '../quote/reg';
 import { gf, writeFileCommands, type Section } from './common';
 import { notPrepared } from './retarget';
+import { checkInstallRecord, recordedPathAllowed } from './record-check';
 import { mentions, removeInsservTarget } from './texts/insserv-depend';
 import { newRcLocalText, RC_LOCAL_MARKER, removeRcLocalLine } from './texts/rc-local';
 import { removeAccountLines } from './texts/accounts';
@@ -66,13 +67,26 @@ function installLayout(record: InstallRecord) {
 
 const pidFile = (record: InstallRecord) => `/var/run/${record.serviceName}.pid`;
 
-function requireRecord(guest: GuestFacts): InstallRecord {
+/**
+ * The record, checked (plan/record-check.ts), with only the paths an install of it can have made: anything
+ * else it lists is left alone (and named in the warnings).
+ */
+function requireRecord(guest: GuestFacts, warnings: string[] = []): InstallRecord {
   if (!guest.existing) notPrepared('the install folder');
-  const record = guest.existing.record;
-  if (!Array.isArray(record.files) || typeof record.installDir !== 'string' || typeof record.serviceName !== 'string') {
-    fail('GUEST_NOT_PREPARED', `The Guestprep install record ${guest.existing.path} is damaged: it does not list what was installed.`,
-      'Remove the node by hand (the install folder and the boot service), or prepare the image again first, which writes a complete record.');
-  }
+  const checked = checkInstallRecord(guest);
+  const allowed = (p: string) => {
+    const ok = recordedPathAllowed(checked, guest, p);
+    if (!ok) warnings.push(`${p} is listed in the install record but is not where Guestprep installs: it is left alone`);
+    return ok;
+  };
+  const record: InstallRecord = {
+    ...checked,
+    files: checked.files.filter(allowed),
+    ...(checked.createdDirs ? { createdDirs: checked.createdDirs.filter(allowed) } : {}),
+    ...(checked.insserv ? { insserv: checked.insserv.filter((e) => DEPEND_FILES.includes(e.path) && e.target === checked.serviceName) } : {}),
+  };
+  if (record.rcLocal && !allowed(record.rcLocal.path)) delete record.rcLocal;
+  if (record.serviceAccount && record.serviceAccount.user !== record.serviceUser) delete record.serviceAccount;
   const windows = record.init === 'windows-service';
   if (windows !== (guest.osType === 'windows')) {
     fail('GUEST_UNSUPPORTED_OS', `The install record says ${windows ? 'a Windows service' : `a ${record.init} service`}, but this guest runs ${guest.osType}.`,
@@ -183,12 +197,12 @@ function removeAccount(record: InstallRecord, state: RemovalState, done: string[
 
 export function buildRemovePlan(input: RemovePlanInput): Plan {
   const { guest, state } = input;
-  const record = requireRecord(guest);
+  const warnings: string[] = [];
+  const record = requireRecord(guest, warnings);
   const windows = record.init === 'windows-service';
   const layout = installLayout(record);
   const kind = (p: string): PathKind => state.kinds[p] ?? 'absent';
   const done: string[] = [];
-  const warnings: string[] = [];
   const sections: Section[] = [];
   const created = new Set(record.createdDirs ?? []);
 
@@ -290,7 +304,7 @@ export function buildRemovePlan(input: RemovePlanInput): Plan {
         : `The guest no longer starts the ProActive node at boot: the ${record.init} service ${record.serviceName} is gone.`,
       ...done,
     ],
-    record,
+    record: guest.existing!.record,
     warnings,
   };
 }

@@ -102,7 +102,7 @@ export async function retarget(req: RetargetRequest, hooks: PrepareHooks = {}): 
     const installDir = req.installDir ?? DEFAULT_INSTALL_DIR;
     const guest = await inspectGuest(tx.session, { installDir, readonly: false });
     if (!guest.existing) notPrepared(guest.osType === 'windows' && !/^[A-Za-z]:/.test(installDir) ? 'C:\\ProActive (the default)' : installDir);
-    const v = retargetSettings(req.settings, { record: guest.existing.record, guest, credentials });
+    const v = retargetSettings(req.settings, { guest, credentials });
     const plan = buildRetargetPlan({ guest, settings: v.settings, guestprepVersion: GUESTPREP_VERSION, now: new Date().toISOString() });
     timings.inspectMs = Date.now() - ti;
     progress.phaseDone('inspect');

@@ -5,13 +5,15 @@
 
 import { z } from 'zod';
 import { fail } from '../errors';
-import type { GuestFacts, InstallRecord, NodeSettings, RetargetSettingsInput } from '../types';
+import type { GuestFacts, NodeSettings, RetargetSettingsInput } from '../types';
 import { settingsInputSchema } from './input-schema';
 import { resolveNodeName, resolveNodeSource } from './names';
 import { parseRmUrl } from './rm-url';
 import { resolveWorkers } from './workers';
 import { checkWindowsCmdValues } from './windows';
 import { MAX_CREDENTIALS_BYTES } from './validate';
+import { validateJvmOptions } from './jvm-options';
+import { checkInstallRecord } from '../plan/record-check';
 
 const retargetSchema = settingsInputSchema.pick({ rmUrl: true, nodeName: true, nodeSource: true, workers: true, credentialsFile: true }).strict();
 
@@ -49,10 +51,10 @@ export interface RetargetSettings {
  */
 export function retargetSettings(
   raw: RetargetSettingsInput,
-  ctx: { record: InstallRecord; guest: GuestFacts; credentials?: { hostPath: string; bytes: number } },
+  ctx: { guest: GuestFacts; credentials?: { hostPath: string; bytes: number } },
 ): RetargetSettings {
   const input = parseRetargetInput(raw);
-  const { record } = ctx;
+  const record = checkInstallRecord(ctx.guest);
   const warnings: string[] = [];
   const rm = parseRmUrl(input.rmUrl);
   const nodeName = resolveNodeName(input.nodeName ?? record.nodeName, ctx.guest.hostname).nodeName;
@@ -66,7 +68,7 @@ export function retargetSettings(
     fail('SETTING_INVALID', `the credentials file ${credentials.hostPath} is ${credentials.bytes} bytes; a credentials file is a few KB`,
       'Give the .cred file made with the server\'s create-cred tool (proactive-create-cred) with --credentials.');
   }
-  const jvmOptions = record.jvmOptions;
+  const jvmOptions = validateJvmOptions(Array.isArray(record.jvmOptions) ? record.jvmOptions : []);
   if (rm.protocol === 'pamr' && rm.note && !jvmOptions.some((o) => o.startsWith('-Dproactive.pamr.router.address='))) warnings.push(rm.note);
   if (record.hasCredentials && !credentials && record.rmUrl !== rm.url) {
     warnings.push('the node keeps the credentials file of its earlier install; credentials are made for one server: give the new one with --credentials if the new manager refuses the node');
