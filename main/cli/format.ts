@@ -65,7 +65,7 @@ export function formatInspect(r: InspectReport): string {
   if (g.existing) {
     const x = g.existing.record;
     lines.push(
-      `Guestprep:    node installed ${x.installedAt} by Guestprep ${x.guestprepVersion}`,
+      `Guestprep:    node installed ${x.installedAt}${x.updatedAt ? `, updated ${x.updatedAt}` : ''} by Guestprep ${x.guestprepVersion}`,
       `              ${x.rmUrl}, node ${x.nodeName}, source ${x.nodeSource}${x.workers ? `, ${x.workers} workers` : ''}`,
       `              in ${x.installDir}, service ${x.serviceName} as ${x.serviceUser} (${x.init})`,
       `              ProActive ${x.proactive.version} (${x.proactive.generation})${x.jre ? `, Java ${x.jre.version}` : ''}`,

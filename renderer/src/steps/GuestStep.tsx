@@ -84,7 +84,7 @@ export function GuestStep() {
           <Facts
             label="Existing installation"
             items={[
-              ['Installed', `${rec.installedAt} by Guestprep ${rec.guestprepVersion}`],
+              ['Installed', `${rec.installedAt}${rec.updatedAt ? `, updated ${rec.updatedAt}` : ''} by Guestprep ${rec.guestprepVersion}`],
               ['Directory', <code key="d">{rec.installDir}</code>],
               ['Resource Manager', <code key="u">{rec.rmUrl}</code>],
               ['Node name', rec.nodeName],
