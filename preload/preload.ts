@@ -17,6 +17,8 @@ export const PRELOAD_CALL_NAMES: readonly CallName[] = [
   'settings.validate',
   'plan.preview',
   'run.start',
+  'run.retarget',
+  'run.remove',
   'run.cancel',
   'presets.list',
   'presets.save',

@@ -1,6 +1,7 @@
 // A REAL run through the backend over the browser bridge, as the page drives it: a sample guest and sample
 // archives, image.inspect, archive.detect x2, plan.preview, run.start, the run's events until run.result;
-// then a second run cancelled on its first 'bytes' event, which must leave the image byte-identical.
+// then a second run cancelled on its first 'bytes' event, which must leave the image byte-identical; then
+// run.retarget and run.remove on the prepared image, the same way (events, one run.result, the history).
 // The store is the in-memory one (the SQLite store is tested on its own).
 
 import { test, before, after } from 'node:test';
@@ -115,7 +116,7 @@ test('inspect, detect, preview and a real run over the bridge; a second run canc
   const h = await value('history.get', { id: runId });
   assert.equal(h.outcome, 'success');
   assert.equal(h.preset, 'Lab');
-  assert.equal(h.report?.settings.rm.url, 'pnp://rm.example.org:64738');
+  assert.equal(h.report && !('operation' in h.report) ? h.report.settings.rm.url : undefined, 'pnp://rm.example.org:64738');
   assert.ok((h.log ?? []).some((l) => /\[commit\]/.test(l)));
   assert.ok((h.log ?? []).some((l) => /step \d+\/\d+ done: /.test(l)));
 
@@ -136,4 +137,35 @@ test('inspect, detect, preview and a real run over the bridge; a second run canc
   const runsDir = join(root, 'state', 'runs');
   assert.deepEqual(existsSync(runsDir) ? readdirSync(runsDir) : [], [], 'no overlay left behind');
   assert.deepEqual((await value('history.list', {})).map((e) => e.outcome), ['cancelled', 'success']);
+});
+
+test('run.retarget then run.remove over the bridge: the same events and results as a run, one launch each, kept in the history', async () => {
+  const busy = await call('run.remove', { image: join(root, 'missing.vdi') });
+  assert.ok(busy.ok, 'a removal is started like a run; its failure comes as run.result');
+  const missing = await resultOf(busy.value.runId);
+  assert.equal(!missing.result.ok && missing.result.error.code, 'IMAGE_NOT_FOUND');
+
+  const bad = await call('run.retarget', { image, settings: { rmUrl: 'http://rm.example.org:8080' } });
+  assert.equal(!bad.ok && bad.error.code, 'SETTING_INVALID', 'a portal URL is refused before any run starts');
+
+  const { runId } = await value('run.retarget', { image, settings: { rmUrl: 'pnp://rm2.example.org', nodeName: 'renamed' } });
+  const done = await resultOf(runId);
+  assert.ok(done.result.ok, !done.result.ok ? `${done.result.error.code}: ${done.result.error.message}` : '');
+  const r = done.result.value;
+  assert.ok('operation' in r && r.operation === 'retarget');
+  assert.equal(r.operation === 'retarget' && r.bytesStreamed, 0);
+  assert.equal(r.operation === 'retarget' && r.settings.rm.url, 'pnp://rm2.example.org:64738');
+  assert.equal(r.launches, 1);
+  assert.ok(!(runEvents.get(runId) ?? []).some((e) => e.type === 'bytes'), 'nothing streamed');
+  assert.ok((runEvents.get(runId) ?? []).some((e) => e.type === 'progress' && e.percent === 100));
+  assert.equal((await value('image.inspect', { image })).guest.existing?.record.rmUrl, 'pnp://rm2.example.org:64738');
+
+  const removal = (await value('run.remove', { image })).runId;
+  const removed = await resultOf(removal);
+  assert.ok(removed.result.ok && 'operation' in removed.result.value && removed.result.value.operation === 'remove');
+  assert.equal(removed.result.ok && removed.result.value.verification.failures.length, 0);
+  assert.equal((await value('image.inspect', { image })).guest.existing, undefined, 'no install any more');
+  const h = await value('history.get', { id: removal });
+  assert.equal(h.outcome, 'success');
+  assert.ok(h.report && 'operation' in h.report && h.report.operation === 'remove');
 });

@@ -162,6 +162,26 @@ test('a second run on the same image is refused with IMAGE_BUSY naming the first
   await resultOf(events, again.runId);
 });
 
+test('run.retarget and run.remove share the image lock with run.start; their requests are checked before any run', async () => {
+  const { backend, store, events } = setup();
+  const image = rawDisk('busy2.img');
+  const { runId } = await backend['run.start']({ image, jre: jrePath, proactive: proactivePath, settings: { rmUrl: 'pnp://rm.example.org' } });
+  await assert.rejects(backend['run.retarget']({ image, settings: { rmUrl: 'pnp://rm2.example.org' } }), (e: unknown) => e instanceof GuestprepError && e.code === 'IMAGE_BUSY' && e.fix.includes(runId));
+  await assert.rejects(backend['run.remove']({ image }), (e: unknown) => e instanceof GuestprepError && e.code === 'IMAGE_BUSY');
+  await backend['run.cancel']({ runId });
+  await resultOf(events, runId);
+  // Malformed or wrong settings: an answer, not a run.
+  await assert.rejects(backend['run.retarget']({ image, settings: { rmUrl: 'http://rm:8080' } }), (e: unknown) => e instanceof GuestprepError && e.code === 'SETTING_INVALID');
+  await assert.rejects(backend['run.retarget']({ image, settings: { rmUrl: 'pnp://rm', serviceUser: 'x' } as never }), (e: unknown) => e instanceof GuestprepError && e.code === 'SETTING_INVALID' && /cannot be changed by a retarget/.test(e.message));
+  await assert.rejects(backend['run.remove']({} as never), (e: unknown) => e instanceof GuestprepError && e.code === 'SETTING_INVALID');
+  // A removal is a run like the others: its result and history entry (here: the image is not a disk a launch can read).
+  const rm = await backend['run.remove']({ image: join(root, 'nope.vdi') });
+  const r = await resultOf(events, rm.runId);
+  assert.equal(!r.result.ok && r.result.error.code, 'IMAGE_NOT_FOUND');
+  assert.equal(store.history.get(rm.runId)?.outcome, 'failed');
+  assert.match(store.history.get(rm.runId)?.log?.[0] ?? '', /remove: take out what Guestprep installed/);
+});
+
 test('dispose cancels the runs under way, waits for them, and refuses new work', async () => {
   const { backend, store, events } = setup();
   const image = rawDisk('dispose.img');

@@ -2,8 +2,9 @@
 // the store, for the two adapters that expose it (Electron IPC, the browser bridge). Handlers THROW
 // GuestprepError; the adapters turn that into a Result with `toResult`, so errors always cross as data.
 //
-// Runs are started in the background: `run.start` answers with the run id at once, then every engine event
-// is pushed as 'run.event', logged in the store's history, and the run ends with one 'run.result'.
+// Runs are started in the background: `run.start` (prepare), `run.retarget` and `run.remove` answer with the
+// run id at once, then every engine event is pushed as 'run.event', logged in the store's history, and the
+// run ends with one 'run.result'. One image has at most one run at a time, whatever its kind.
 
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -16,6 +17,7 @@ import type {
   PlanPreview,
   Result,
   RunOutcome,
+  RunStarted,
 } from '../contract/contract';
 import { fail, toErrorData } from '../engine/errors';
 import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
@@ -24,7 +26,11 @@ import { validateSettings } from '../engine/settings/validate';
 import { checkCredentialsFile } from '../engine/run/credentials';
 import { buildPlan, renderScript } from '../engine/plan';
 import { inspectImage } from '../engine/run/inspect-image';
-import { prepare, type PrepareReport } from '../engine/run/prepare';
+import { prepare, type PrepareHooks } from '../engine/run/prepare';
+import { retarget } from '../engine/run/retarget';
+import { remove } from '../engine/run/remove';
+import type { RunReport } from '../engine/run/report';
+import { checkRetargetEarly, parseRetargetInput } from '../engine/settings/retarget';
 import { recoverInterrupted } from '../engine/run/recover';
 import { WarmPool } from '../engine/run/warm';
 import { expandNodeName, isNodeNamePattern } from '../engine/settings/node-name-pattern';
@@ -220,18 +226,21 @@ export function createBackend(opts: BackendOptions): Backend {
     }
   };
 
-  function startRun(req: CallReq<'run.start'>): CallRes<'run.start'> {
+  /**
+   * Starts an image-writing run in the background (prepare, retarget, remove): the same lock, history, events
+   * and one run.result for all of them.
+   */
+  function startBackground(
+    call: 'run.start' | 'run.retarget' | 'run.remove',
+    image: string,
+    preset: string | undefined,
+    work: (hooks: PrepareHooks) => Promise<RunReport>,
+  ): RunStarted {
     notDisposed();
-    const r = obj(req, 'run.start');
-    const image = resolve(str(r, 'image', 'run.start', 'the disk image'));
-    const proactive = str(r, 'proactive', 'run.start', 'the ProActive node archive');
-    const jre = optStr(r, 'jre', 'run.start');
-    const preset = optStr(r, 'preset', 'run.start');
-    const settings = settingsOf(r, 'run.start');
     // Two runs on one image would each commit their own overlay into it: the second would undo the first.
     for (const other of runs.values()) {
       if (other.image === image) {
-        fail('IMAGE_BUSY', `Run ${other.id} is already preparing ${image}.`, `Wait for run ${other.id} to finish, or cancel it, then start again.`);
+        fail('IMAGE_BUSY', `Run ${other.id} is already working on ${image}.`, `Wait for run ${other.id} to finish, or cancel it, then start again.`);
       }
     }
 
@@ -239,6 +248,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const controller = new AbortController();
     const t0 = Date.now();
     safely(() => store.history.start({ id, image, preset, startedAt: new Date(t0).toISOString() }));
+    if (call !== 'run.start') safely(() => store.history.appendLog(id, `+0.0s ${call === 'run.retarget' ? 'retarget: change the manager settings only' : 'remove: take out what Guestprep installed'}`));
 
     const onEvent = (event: RunEvent) => {
       const line = logLine(event, Date.now() - t0);
@@ -247,26 +257,23 @@ export function createBackend(opts: BackendOptions): Backend {
       safely(() => emit('run.event', { runId: id, event }));
     };
 
-    const finish = (outcome: RunOutcome, result: Result<PrepareReport>) => {
+    const finish = (outcome: RunOutcome, result: Result<RunReport>) => {
       const durationMs = Date.now() - t0;
       safely(() => store.history.finish(id, result.ok ? { outcome, durationMs, report: result.value } : { outcome, durationMs, error: result.error }));
       runs.delete(id);
       safely(() => emit('run.result', { runId: id, result }));
     };
 
-    // Deferred so the page gets {runId} before the first event of that run (prepare emits one synchronously).
-    const done = recovered.then(() => new Promise<void>((resolveDone) => setImmediate(resolveDone))).then(() => {
-      const session = warm.take(image);
-      return prepare({ image, jre, proactive, settings }, { onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app', warm: session })
-        .finally(() => session?.release('the run did not use it'))
-        .then(
+    // Deferred so the page gets {runId} before the first event of that run (the engine emits one synchronously).
+    const done = recovered.then(() => new Promise<void>((resolveDone) => setImmediate(resolveDone))).then(() =>
+      work({ onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app' }).then(
         (report) => finish('success', { ok: true, value: report }),
         (err: unknown) => {
           const error = toErrorData(err);
           finish(error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
         },
-      );
-    });
+      ),
+    );
     runs.set(id, { id, image, controller, done });
     return { runId: id };
   }
@@ -292,7 +299,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const t0 = Date.now();
     const ids = images.map(() => newRunId());
     images.forEach((image, i) => safely(() => store.history.start({ id: ids[i], image, preset, startedAt: new Date(t0).toISOString() })));
-    const finishOne = (i: number, outcome: RunOutcome, result: Result<PrepareReport>) => {
+    const finishOne = (i: number, outcome: RunOutcome, result: Result<RunReport>) => {
       const durationMs = Date.now() - t0;
       safely(() => store.history.finish(ids[i], result.ok ? { outcome, durationMs, report: result.value } : { outcome, durationMs, error: result.error }));
       runs.delete(ids[i]);
@@ -337,6 +344,45 @@ export function createBackend(opts: BackendOptions): Backend {
     return { runIds: ids };
   }
 
+  function startRun(req: CallReq<'run.start'>): CallRes<'run.start'> {
+    notDisposed();
+    const r = obj(req, 'run.start');
+    const image = resolve(str(r, 'image', 'run.start', 'the disk image'));
+    const proactive = str(r, 'proactive', 'run.start', 'the ProActive node archive');
+    const jre = optStr(r, 'jre', 'run.start');
+    const preset = optStr(r, 'preset', 'run.start');
+    const settings = settingsOf(r, 'run.start');
+    // The appliance that inspected this image for the wizard is taken over: no launch, no second inspection.
+    return startBackground('run.start', image, preset, (hooks) => {
+      const session = warm.take(image);
+      return prepare({ image, jre, proactive, settings }, { ...hooks, warm: session }).finally(() => session?.release('the run did not use it'));
+    });
+  }
+
+  function startRetarget(req: CallReq<'run.retarget'>): CallRes<'run.retarget'> {
+    notDisposed();
+    const r = obj(req, 'run.retarget');
+    const image = resolve(str(r, 'image', 'run.retarget', 'the disk image'));
+    const installDir = optStr(r, 'installDir', 'run.retarget');
+    // The shape is checked before the run starts: a wrong request is an answer, not a failed run.
+    const settings = parseRetargetInput(needObject(r.settings, 'run.retarget', 'the manager settings', 'Fill in the Resource Manager URL.'));
+    checkRetargetEarly(settings);
+    // A warm session holds the image (its lock and overlay): it steps aside for a retarget or a removal.
+    return startBackground('run.retarget', image, undefined, (hooks) =>
+      warm.release(image, 'a retarget takes the image').then(() => retarget({ image, settings, ...(installDir ? { installDir } : {}) }, hooks)),
+    );
+  }
+
+  function startRemove(req: CallReq<'run.remove'>): CallRes<'run.remove'> {
+    notDisposed();
+    const r = obj(req, 'run.remove');
+    const image = resolve(str(r, 'image', 'run.remove', 'the disk image'));
+    const installDir = optStr(r, 'installDir', 'run.remove');
+    return startBackground('run.remove', image, undefined, (hooks) =>
+      warm.release(image, 'a removal takes the image').then(() => remove({ image, ...(installDir ? { installDir } : {}) }, hooks)),
+    );
+  }
+
   const handlers: Handlers = {
     'image.inspect': async (req) => {
       notDisposed();
@@ -372,6 +418,8 @@ export function createBackend(opts: BackendOptions): Backend {
     'plan.preview': async (req) => previewPlan(req),
 
     'run.start': async (req) => startRun(req),
+    'run.retarget': async (req) => startRetarget(req),
+    'run.remove': async (req) => startRemove(req),
 
     'run.cancel': async (req) => {
       const runId = str(obj(req, 'run.cancel'), 'runId', 'run.cancel', 'the run id');

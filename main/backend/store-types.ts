@@ -3,7 +3,7 @@
 
 import type { ErrorData } from '../engine/errors';
 import type { RunJournal } from '../engine/run/journal';
-import type { PrepareReport } from '../engine/run/prepare';
+import type { RunReport } from '../engine/run/report';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 
 export interface PresetStore {
@@ -22,7 +22,7 @@ export interface HistoryStore {
   /** Records the start of a run and returns its id. */
   start(entry: { id?: string; image: string; preset?: string; startedAt?: string }): string;
   appendLog(id: string, line: string): void;
-  finish(id: string, result: { outcome: RunOutcome; durationMs: number; report?: PrepareReport; error?: ErrorData }): void;
+  finish(id: string, result: { outcome: RunOutcome; durationMs: number; report?: RunReport; error?: ErrorData }): void;
   list(filter?: HistoryFilter): HistoryEntry[];
   get(id: string): HistoryEntry | undefined;
 }

@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { GuestprepError, fail, type ErrorData } from '../engine/errors';
 import { parseSettingsInput } from '../engine/settings/input-schema';
-import type { PrepareReport } from '../engine/run/prepare';
+import type { RunReport } from '../engine/run/report';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 import type { HistoryStore, PresetStore, Store } from './store-types';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
@@ -315,7 +315,7 @@ function toEntry(r: RunRow): HistoryEntry {
   if (r.duration_ms !== null) e.durationMs = r.duration_ms;
   if (r.outcome !== null) e.outcome = r.outcome;
   if (r.error) e.error = JSON.parse(r.error) as ErrorData;
-  if (r.report) e.report = JSON.parse(r.report) as PrepareReport;
+  if (r.report) e.report = JSON.parse(r.report) as RunReport;
   return e;
 }
 

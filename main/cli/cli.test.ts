@@ -57,3 +57,21 @@ test('a node name with shell syntax is refused with a fix', async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--node-name/);
 });
+
+test('retarget and remove: listed in --help; retarget needs --rm-url; settings and images are refused before any launch', async () => {
+  const h = await run(['--help']);
+  assert.match(h.out, /retarget/);
+  assert.match(h.out, /remove/);
+  assert.equal((await run(['retarget', 'disk.vdi'])).code, 2, '--rm-url is required');
+  const http = await run(['retarget', '/nonexistent/disk.vdi', '--rm-url', 'http://rm.example.org:8080']);
+  assert.equal(http.code, 2);
+  assert.match(http.err, /SETTING_INVALID[\s\S]*Fix: /);
+  const name = await run(['retarget', '/nonexistent/disk.vdi', '--rm-url', 'pnp://rm', '--node-name', 'a b']);
+  assert.equal(name.code, 2);
+  assert.match(name.err, /--node-name/);
+  const missing = await run(['remove', '/nonexistent/disk.vdi', '--json']);
+  assert.equal(missing.code, 3);
+  const last = missing.out.trim().split('\n').map((l) => JSON.parse(l)).pop();
+  assert.equal(last.type, 'error');
+  assert.equal(last.error.code, 'IMAGE_NOT_FOUND');
+});

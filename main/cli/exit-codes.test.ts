@@ -7,6 +7,7 @@ test('exit codes group errors by what the user must change', () => {
   assert.equal(exitCodeFor('IMAGE_LOCKED'), EXIT.imageRefused);
   assert.equal(exitCodeFor('IMAGE_DIFFERENCING_VDI'), EXIT.imageRefused);
   assert.equal(exitCodeFor('GUEST_NO_SPACE'), EXIT.guestRefused);
+  assert.equal(exitCodeFor('GUEST_NOT_PREPARED'), EXIT.guestRefused, 'retarget/remove on an image without a Guestprep install');
   assert.equal(exitCodeFor('JRE_WRONG_OS'), EXIT.archiveRefused);
   assert.equal(exitCodeFor('ARCHIVE_UNSAFE_ENTRY'), EXIT.archiveRefused);
   assert.equal(exitCodeFor('APPLIANCE_CACHE_BROKEN'), EXIT.environment);

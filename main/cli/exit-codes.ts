@@ -11,7 +11,10 @@ export const EXIT = {
   usage: 2,
   /** The image was refused before any launch: missing, not a disk, locked, differencing, streamOptimized... */
   imageRefused: 3,
-  /** The guest cannot take the node: no OS, several, unsupported, no boot hook, not enough space. */
+  /**
+   * The guest cannot take the node: no OS, several, unsupported, no boot hook, not enough space; or, for
+   * retarget and remove, it has no Guestprep install (GUEST_NOT_PREPARED).
+   */
   guestRefused: 4,
   /** An archive was refused: not a JRE, not ProActive, wrong OS/arch, unsafe or corrupt. */
   archiveRefused: 5,

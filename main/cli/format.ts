@@ -7,6 +7,8 @@ import type { GuestFacts, ImageFileInfo } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
 import type { BatchReport } from '../engine/run/batch';
 import type { PrepareReport } from '../engine/run/prepare';
+import type { RetargetReport } from '../engine/run/retarget';
+import type { RemoveReport } from '../engine/run/remove';
 
 export function bytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -64,7 +66,7 @@ export function formatInspect(r: InspectReport): string {
   if (g.existing) {
     const x = g.existing.record;
     lines.push(
-      `Guestprep:    node installed ${x.installedAt} by Guestprep ${x.guestprepVersion}`,
+      `Guestprep:    node installed ${x.installedAt}${x.updatedAt ? `, updated ${x.updatedAt}` : ''} by Guestprep ${x.guestprepVersion}`,
       `              ${x.rmUrl}, node ${x.nodeName}, source ${x.nodeSource}${x.workers ? `, ${x.workers} workers` : ''}`,
       `              in ${x.installDir}, service ${x.serviceName} as ${x.serviceUser} (${x.init})`,
       `              ProActive ${x.proactive.version} (${x.proactive.generation})${x.jre ? `, Java ${x.jre.version}` : ''}`,
@@ -107,6 +109,52 @@ export function formatPrepare(r: PrepareReport): string {
     '',
     `Time: ${seconds(t.totalMs)} (launch ${seconds(t.launchMs)}, inspect ${seconds(t.inspectMs)}, write ${seconds(t.writeMs)}, verify ${seconds(t.verifyMs)}, commit ${seconds(t.commitMs)}); appliance launches: ${r.launches}${r.hypervisor ? ` (${r.hypervisor})` : ''}`,
   );
+  return out.join('\n') + '\n';
+}
+
+function timeLine(r: { timings: PrepareReport['timings']; launches: number; hypervisor?: string }): string {
+  const t = r.timings;
+  return `Time: ${seconds(t.totalMs)} (launch ${seconds(t.launchMs)}, inspect ${seconds(t.inspectMs)}, write ${seconds(t.writeMs)}, verify ${seconds(t.verifyMs)}, commit ${seconds(t.commitMs)}); appliance launches: ${r.launches}${r.hypervisor ? ` (${r.hypervisor})` : ''}`;
+}
+
+export function formatRetarget(r: RetargetReport): string {
+  const st = r.settings;
+  const p = r.previous;
+  const changed = (label: string, before: string, after: string) => (before === after ? `  ${label}${after} (unchanged)` : `  ${label}${after} (was ${before})`);
+  const out = [
+    `Retargeted ${r.image.path}`,
+    changed('Manager:     ', p.rmUrl, st.rm.url),
+    changed('Node:        ', p.nodeName, st.nodeName),
+    changed('Source:      ', p.nodeSource, st.nodeSource),
+    ...(st.workers !== undefined || p.workers !== undefined ? [changed('Workers:     ', String(p.workers ?? '(default)'), String(st.workers ?? '(default)'))] : []),
+    `  Credentials: ${st.credentials ? `${st.credentials.hostPath} installed` : p.hasCredentials ? 'the installed file is kept' : 'none'}`,
+    `  Written:     ${r.steps.map((s) => s.id).join(', ')}`,
+    `  Uploaded:    ${r.bytesStreamed === 0 ? 'no archive (0 bytes streamed)' : `${bytes(r.bytesStreamed)} (the credentials file; no archive)`}`,
+    `  Verified:    ${r.verification.checked} checks passed`,
+    '',
+    'At next boot:',
+    ...r.atNextBoot.map((s) => `  - ${s}`),
+  ];
+  if (r.warnings.length) out.push('', 'Warnings:', ...r.warnings.map((w) => `  ! ${w}`));
+  out.push('', timeLine(r));
+  return out.join('\n') + '\n';
+}
+
+export function formatRemove(r: RemoveReport): string {
+  const x = r.removed;
+  const [nextBoot, ...done] = r.atNextBoot;
+  const out = [
+    `Removed the Guestprep node from ${r.image.path}`,
+    `  Was:         ${x.rmUrl}, node ${x.nodeName}, in ${x.installDir}, service ${x.serviceName} (${x.init})`,
+    `  Verified:    ${r.verification.checked} checks passed`,
+    '',
+    'Done:',
+    ...done.map((s) => `  - ${s}`),
+    '',
+    `At next boot: ${nextBoot}`,
+  ];
+  if (r.warnings.length) out.push('', 'Warnings:', ...r.warnings.map((w) => `  ! ${w}`));
+  out.push('', timeLine(r));
   return out.join('\n') + '\n';
 }
 

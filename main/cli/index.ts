@@ -7,13 +7,18 @@ import { toErrorData, ErrorData } from '../engine/errors';
 import type { RunEvent } from '../engine/types';
 import { inspectImage } from '../engine/run/inspect-image';
 import { prepare } from '../engine/run/prepare';
+import { retarget } from '../engine/run/retarget';
+import { remove } from '../engine/run/remove';
+import type { RunReport } from '../engine/run/report';
+import type { RetargetSettingsInput } from '../engine/types';
 import { DEFAULT_INSTALL_DIR, DEFAULT_NODE_SOURCE, DEFAULT_SERVICE_NAME, DEFAULT_SERVICE_USER } from '../engine/run/defaults';
 import { GUESTPREP_VERSION } from '../engine/version';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { formatBatch, formatError, formatInspect, formatPrepare } from './format';
+import { formatBatch } from './format';
 import { prepareBatch } from '../engine/run/batch';
 import { fail } from '../engine/errors';
 import { basename } from 'node:path';
+import { formatError, formatInspect, formatPrepare, formatRemove, formatRetarget } from './format';
 import { runDemo } from './demo';
 import { runDoctor } from './doctor';
 import { runServe } from './serve';
@@ -215,6 +220,40 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('retarget')
+    .description('Point the node Guestprep installed in an image at another Resource Manager (or rename it, move it to another node source, give it new credentials), without uploading the Java runtime or the node again. Everything not given stays as installed.')
+    .argument('<image>', 'disk image of a powered-off VM that Guestprep prepared')
+    .requiredOption('--rm-url <url>', 'the new Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099')
+    .option('--node-source <name>', 'node source on the Resource Manager (default: as installed)')
+    .option('--node-name <name>', 'node name (default: as installed)')
+    .option('--workers <n>', 'number of workers, 6.2+ only (default: as installed)')
+    .option('--credentials <file>', 'a new credentials file made by proactive-create-cred (default: keep the installed one, if any)')
+    .option('--install-dir <dir>', 'where Guestprep installed the node, if not in the default folder (/opt/proactive; Windows: C:\\ProActive)')
+    .option('--json', 'JSON lines on stdout: events, then the result or the error')
+    .option('-v, --verbose', 'show guestfish output')
+    .action(async (image: string, o: RetargetFlags) => {
+      const settings: RetargetSettingsInput = { rmUrl: o.rmUrl };
+      if (o.nodeName !== undefined) settings.nodeName = o.nodeName;
+      if (o.nodeSource !== undefined) settings.nodeSource = o.nodeSource;
+      if (o.workers !== undefined) settings.workers = o.workers;
+      if (o.credentials !== undefined) settings.credentialsFile = o.credentials;
+      await runImageCommand(io, setExit, 'guestprep retarget', image, o, (hooks) =>
+        retarget({ image, settings, ...(o.installDir !== undefined ? { installDir: o.installDir } : {}) }, hooks));
+    });
+
+  program
+    .command('remove')
+    .description('Take out everything Guestprep installed in an image (the install folder, the boot service, the service user it created, the Windows service) and restore what it changed (rc.local, insserv\'s boot order), verified before the image is written.')
+    .argument('<image>', 'disk image of a powered-off VM that Guestprep prepared')
+    .option('--install-dir <dir>', 'where Guestprep installed the node, if not in the default folder (/opt/proactive; Windows: C:\\ProActive)')
+    .option('--json', 'JSON lines on stdout: events, then the result or the error')
+    .option('-v, --verbose', 'show guestfish output')
+    .action(async (image: string, o: { installDir?: string; json?: boolean; verbose?: boolean }) => {
+      await runImageCommand(io, setExit, 'guestprep remove', image, o, (hooks) =>
+        remove({ image, ...(o.installDir !== undefined ? { installDir: o.installDir } : {}) }, hooks));
+    });
+
+  program
     .command('demo')
     .description('Build a small sample guest and sample archives, prepare it, and print the report.')
     .option('--dir <dir>', 'where to build the sample (default: a temporary folder, removed afterwards)')
@@ -314,6 +353,54 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   }
 
   return program;
+}
+
+interface RetargetFlags {
+  rmUrl: string;
+  nodeSource?: string;
+  nodeName?: string;
+  workers?: string;
+  credentials?: string;
+  installDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * retarget and remove, like prepare: the app's database (crash journal, image lock, history), recovery of
+ * interrupted runs first, Ctrl-C cancels, the report as text or JSON, the documented exit code.
+ */
+async function runImageCommand(
+  io: Io,
+  setExit: (code: number) => void,
+  program: 'guestprep retarget' | 'guestprep remove',
+  image: string,
+  o: { json?: boolean; verbose?: boolean },
+  work: (hooks: { signal: AbortSignal; journal?: Store['journal']; program: string; onEvent: (e: RunEvent) => void }) => Promise<RunReport>,
+): Promise<void> {
+  const rep = new Reporter(io, !!o.json, !!o.verbose);
+  const warn = (message: string) => rep.event({ type: 'log', level: 'warn', message });
+  const ac = withSigint(() => warn('Cancelling: the image will be left as it was...'));
+  let store: Store | undefined;
+  let rec: CliRunRecorder | undefined;
+  try {
+    store = openCliStore({ required: false, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+    await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, program);
+    rec = recordCliRun(store, { image }, { warn });
+    const r = await work({ signal: ac.signal, journal: store?.journal, program, onEvent: (e) => { rep.event(e); rec?.event(e); } });
+    rec.succeeded(r);
+    rep.stop();
+    io.out(o.json ? JSON.stringify({ type: 'result', report: r }) + '\n' : 'operation' in r && r.operation === 'retarget' ? formatRetarget(r) : 'operation' in r && r.operation === 'remove' ? formatRemove(r) : formatPrepare(r));
+    setExit(EXIT.ok);
+  } catch (err) {
+    const e = toErrorData(err);
+    rec?.failed(e);
+    rep.error(e);
+    setExit(exitCodeFor(e.code));
+  } finally {
+    ac.dispose();
+    store?.close();
+  }
 }
 
 interface PrepareFlags {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { GuestprepError, fail, toErrorData, type ErrorData } from '../engine/errors';
 import { parseSettingsInput } from '../engine/settings/input-schema';
 import type { RunEvent, SettingsInput } from '../engine/types';
-import type { PrepareReport } from '../engine/run/prepare';
+import type { RunReport } from '../engine/run/report';
 import type { Store } from '../backend/store-types';
 import { noSuchPreset, openStore } from '../backend/store';
 import { defaultDbPath } from '../backend/paths';
@@ -165,7 +165,7 @@ export interface CliRunRecorder {
   /** The history id, when the run is being recorded. */
   readonly id: string | undefined;
   event(e: RunEvent): void;
-  succeeded(report: PrepareReport): void;
+  succeeded(report: RunReport): void;
   failed(error: ErrorData): void;
 }
 

@@ -9,20 +9,25 @@ import type { ErrorData } from '../engine/errors';
 import type {
   GuestFacts,
   ImageFileInfo,
+  InstallRecord,
   JreInfo,
   NodeSettings,
   ProactiveInfo,
+  RetargetSettingsInput,
   RunEvent,
   SettingsInput,
   VboxDisk,
   VboxVm,
 } from '../engine/types';
 import type { InspectReport } from '../engine/run/inspect-image';
-import type { PrepareReport } from '../engine/run/prepare';
+import type { PrepareReport, RemoveReport, RetargetReport, RunReport } from '../engine/run/report';
 import type { RecoveryOutcome } from '../engine/run/recover';
 
 export type { VboxDisk, VboxVm };
-export type { ErrorData, GuestFacts, ImageFileInfo, JreInfo, NodeSettings, ProactiveInfo, RunEvent, SettingsInput, InspectReport, PrepareReport, RecoveryOutcome };
+export type {
+  ErrorData, GuestFacts, ImageFileInfo, InstallRecord, JreInfo, NodeSettings, ProactiveInfo, RetargetSettingsInput, RunEvent, SettingsInput, InspectReport,
+  PrepareReport, RetargetReport, RemoveReport, RunReport, RecoveryOutcome,
+};
 
 /** What the start of the backend did about runs a crash had interrupted (told to the user once). */
 export interface RecoveryStatus {
@@ -88,6 +93,20 @@ export interface RunStarted {
   runId: string;
 }
 
+/** Point the node installed in an image at another Resource Manager: no archives, the record has the rest. */
+export interface RetargetRequest {
+  image: string;
+  settings: RetargetSettingsInput;
+  /** Where the install is, when not in the default folder. */
+  installDir?: string;
+}
+
+/** Take out everything Guestprep installed in an image, and restore what it changed. */
+export interface RemoveRequest {
+  image: string;
+  installDir?: string;
+}
+
 export interface PresetData {
   jre?: string;
   proactive?: string;
@@ -113,7 +132,7 @@ export interface HistoryEntry {
   error?: ErrorData;
   /** Present when fetched one by one (history.get), not in lists. */
   log?: string[];
-  report?: PrepareReport;
+  report?: RunReport;
 }
 
 export interface HistoryFilter {
@@ -132,6 +151,10 @@ export interface Calls {
   'settings.validate': { req: { settings: SettingsInput; guest: GuestFacts; jre?: JreInfo; proactive: ProactiveInfo }; res: { settings: NodeSettings; warnings: string[] } };
   'plan.preview': { req: PlanRequest; res: PlanPreview };
   'run.start': { req: RunRequest; res: RunStarted };
+  /** Like run.start, for a retarget: the same events, one run.result with a RetargetReport. */
+  'run.retarget': { req: RetargetRequest; res: RunStarted };
+  /** Like run.start, for a removal: the same events, one run.result with a RemoveReport. */
+  'run.remove': { req: RemoveRequest; res: RunStarted };
   'run.cancel': { req: { runId: string }; res: { cancelled: boolean } };
   'presets.list': { req: Record<string, never>; res: Preset[] };
   'presets.save': { req: { name: string; data: PresetData }; res: Preset };
@@ -165,6 +188,8 @@ export const CALL_NAMES: readonly CallName[] = [
   'settings.validate',
   'plan.preview',
   'run.start',
+  'run.retarget',
+  'run.remove',
   'run.cancel',
   'presets.list',
   'presets.save',
@@ -186,7 +211,8 @@ export const CALL_NAMES: readonly CallName[] = [
 /** Events the backend pushes to the page. */
 export interface Events {
   'run.event': { runId: string; event: RunEvent };
-  'run.result': { runId: string; result: Result<PrepareReport> };
+  /** The report of the run's kind: PrepareReport, or a RetargetReport / RemoveReport (they carry `operation`). */
+  'run.result': { runId: string; result: Result<RunReport> };
 }
 
 export type EventName = keyof Events;

@@ -162,6 +162,16 @@ test('run.start tells the feedback which image the run prepares', async () => {
   assert.deepEqual(started, [['run-7', '/vms/n.vdi']]);
 });
 
+test('run.retarget and run.remove tell the feedback their image too', async () => {
+  const { ipc, invoke } = fakeIpcMain();
+  const { handlers } = recordingHandlers({ 'run.retarget': () => ({ runId: 'run-8' }), 'run.remove': () => ({ runId: 'run-9' }) });
+  const started: Array<[string, string]> = [];
+  registerIpcHandlers({ ipcMain: ipc, handlers, trusted, feedback: { runStarted: (id, image) => started.push([id, image]) } });
+  await invoke(trustedEvent(), callChannel('run.retarget'), { image: '/vms/r.vdi', settings: { rmUrl: 'pnp://x' } });
+  await invoke(trustedEvent(), callChannel('run.remove'), { image: '/vms/d.vdi' });
+  assert.deepEqual(started, [['run-8', '/vms/r.vdi'], ['run-9', '/vms/d.vdi']]);
+});
+
 test('createEmitter sends events on their channel and feeds the run feedback', () => {
   const sent: Array<[string, unknown]> = [];
   let destroyed = false;

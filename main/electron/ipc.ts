@@ -95,7 +95,7 @@ async function dispatch(opts: RegisterIpcOptions, name: CallName, req: unknown):
     const value = override
       ? await override.call(opts.overrides, req)
       : await (opts.handlers[name] as AnyHandler).call(opts.handlers, req);
-    if (name === 'run.start' && opts.feedback && isPlainObject(value) && typeof value.runId === 'string') {
+    if ((name === 'run.start' || name === 'run.retarget' || name === 'run.remove') && opts.feedback && isPlainObject(value) && typeof value.runId === 'string') {
       opts.feedback.runStarted(value.runId, String(req.image));
     }
     return { ok: true, value };

@@ -33,6 +33,15 @@ test('a successful run notifies "<file> prepared"', () => {
   assert.deepEqual(shown, [['Guestprep', 'node.vdi prepared']]);
 });
 
+test('a retarget and a removal say what they did', () => {
+  const { fb, shown } = setup();
+  fb.runStarted('r1', '/vms/a.vdi');
+  fb.onEvent('run.result', { runId: 'r1', result: { ok: true, value: { operation: 'retarget', image: { path: '/vms/a.vdi' }, settings: { rm: { url: 'pnp://rm2:64738' } } } as unknown as PrepareReport } });
+  fb.runStarted('r2', '/vms/b.vdi');
+  fb.onEvent('run.result', { runId: 'r2', result: { ok: true, value: { operation: 'remove', image: { path: '/vms/b.vdi' } } as unknown as PrepareReport } });
+  assert.deepEqual(shown, [['Guestprep', 'a.vdi: the node now joins pnp://rm2:64738'], ['Guestprep', "b.vdi: Guestprep's node removed"]]);
+});
+
 test('a failed run notifies with the message; the image name comes from run.start', () => {
   const { fb, shown } = setup();
   fb.runStarted('r2', '/vms/a.vmdk');

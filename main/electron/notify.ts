@@ -24,7 +24,11 @@ export interface RunFeedback {
 
 export function notificationBody(image: string | undefined, result: Events['run.result']['result']): string {
   const name = image ? path.basename(image) : 'The image';
-  if (result.ok) return `${name} prepared`;
+  if (result.ok) {
+    const r = result.value;
+    if (!('operation' in r)) return `${name} prepared`;
+    return r.operation === 'retarget' ? `${name}: the node now joins ${r.settings.rm.url}` : `${name}: Guestprep's node removed`;
+  }
   if (result.error.code === 'CANCELLED') return `${name}: cancelled, the image is unchanged`;
   return `${name} failed: ${result.error.message}`;
 }

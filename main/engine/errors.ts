@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'GUEST_UNSUPPORTED_OS'
   | 'GUEST_NO_BOOT_HOOK'
   | 'GUEST_NO_SPACE'
+  /** retarget/remove: the image has no Guestprep install (no install.json where it was looked for). */
+  | 'GUEST_NOT_PREPARED'
   // appliance and execution
   | 'LIBGUESTFS_MISSING'
   | 'QEMU_IMG_MISSING'

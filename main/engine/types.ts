@@ -41,6 +41,13 @@ export interface ExistingInstall {
   path: string;
 }
 
+/** Permission bits (no file type) and owner of a guest file. */
+export interface FileStat {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 export interface LinuxBootFacts {
   init: InitSystem;
   /** For sysvinit guests: /etc/init.d + /etc/rcN.d (debian) or /etc/rc.d/init.d + /etc/rc.d/rcN.d (redhat). */
@@ -49,6 +56,8 @@ export interface LinuxBootFacts {
   rcLocalPath?: string;
   /** Its text, as found (needed to insert our line purely, before the final `exit 0`). */
   rcLocalText?: string;
+  /** Its mode (permission bits) and owner, as found: the install makes it 0755, removal restores these. */
+  rcLocalStat?: FileStat;
   /**
    * Debian sysv-rc with insserv: the texts of /etc/init.d/.depend.start and /etc/init.d/.depend.stop,
    * when all three .depend.{boot,start,stop} exist, are non-empty, and /etc/init.d/.legacy-bootordering
@@ -56,6 +65,11 @@ export interface LinuxBootFacts {
    * these files: rc links alone are ignored, so the plan adds the service to both. Absent otherwise.
    */
   insservDepend?: { start: string; stop: string };
+  /**
+   * Names in /etc/passwd and /etc/group, as found: whether the service user and its group exist before
+   * the install (if not, the boot service creates them and `remove` takes them out again).
+   */
+  accounts?: { users: string[]; groups: string[] };
   /** Absolute guest paths of tools the boot service may use. */
   tools: {
     systemdSysusers?: string;
@@ -86,6 +100,12 @@ export interface GuestFacts {
   freeBytesMountpoint: string;
   linux?: LinuxBootFacts;
   existing?: ExistingInstall;
+  /**
+   * Directories a plan may create, by guest path: whether each exists (the install directory and its
+   * parents, the directories the init flavour writes into). A plan records those it creates, so `remove`
+   * takes out exactly those. A path left out is taken as present (nothing recorded).
+   */
+  dirsPresent?: Record<string, boolean>;
   /** Windows guests only: what the Windows plan needs (see WindowsFacts). */
   windows?: WindowsFacts;
 }
@@ -228,6 +248,9 @@ export interface SettingsInput {
   serviceUser?: string;
 }
 
+/** What `retarget` may change: the manager settings. Everything else comes from the install record. */
+export type RetargetSettingsInput = Pick<SettingsInput, 'rmUrl' | 'nodeName' | 'nodeSource' | 'workers' | 'credentialsFile'>;
+
 export interface NodeSettings {
   rm: RmUrl;
   nodeName: string;
@@ -247,7 +270,10 @@ export interface InstallRecord {
   tool: 'guestprep';
   formatVersion: 1;
   guestprepVersion: string;
+  /** When the node was first installed in this image (kept by later updates and retargets). */
   installedAt: string;
+  /** When a later run (prepare again, retarget) last rewrote the install; absent after the first install. */
+  updatedAt?: string;
   installDir: string;
   serviceName: string;
   serviceUser: string;
@@ -260,11 +286,36 @@ export interface InstallRecord {
   jvmOptions: string[];
   hasCredentials: boolean;
   jre?: { version: string; arch: string; archive: string };
-  proactive: { version: string; generation: ProactiveGeneration; archive: string };
-  /** Files Guestprep created (guest paths), for verification and removal. */
+  /**
+   * startScript / windowsStartScript: the distribution's start scripts (relative to node/), so a retarget
+   * can write the launcher again without the archive. Absent in records of older versions.
+   */
+  proactive: { version: string; generation: ProactiveGeneration; archive: string; startScript?: string; windowsStartScript?: string };
+  /** Files, links and directories Guestprep created (guest paths), for verification, updates and removal. */
   files: string[];
-  /** rc.local edited: its path and the exact line we inserted. */
-  rcLocal?: { path: string; line: string };
+  /**
+   * Directories outside the install directory that the guest did not have and the install created (parents
+   * of the install directory, /etc/sysusers.d, ...): `remove` deletes them again when they are empty.
+   */
+  createdDirs?: string[];
+  /**
+   * rc.local edited: its path and the exact line we inserted. `previous`: its mode and owner before the
+   * first install (the install makes it 0755), and its text when it was blank (the install then replaced it
+   * with a fresh script), so `remove` can restore both exactly.
+   */
+  rcLocal?: { path: string; line: string; previous?: FileStat & { text?: string } };
+  /**
+   * Debian insserv makefiles (/etc/init.d/.depend.start|stop) the service was added to as a target, and
+   * whether a newline had to be added before it (the file did not end with one): `remove` undoes exactly that.
+   */
+  insserv?: Array<{ path: string; target: string; newlineAdded: boolean }>;
+  /**
+   * Linux: whether the service user and its group existed before the first install. The ones that did not
+   * are created at first boot (systemd-sysusers, or the init script's useradd), and `remove` takes their
+   * lines out of /etc/passwd, /etc/shadow, /etc/group and /etc/gshadow. Absent: unknown (older records, or a
+   * user of root): accounts are then left alone.
+   */
+  serviceAccount?: { user: string; userExisted: boolean; groupExisted: boolean };
   /** Windows guests: where the service was registered (control set name and the key under it). */
   windowsService?: { controlSet: string; key: string };
 }
@@ -311,7 +362,11 @@ export interface GfCommand {
 
 /** What verification must find in the overlay after the plan ran. */
 export type Expectation =
-  | { kind: 'file'; path: string; mode: number; uid: number; gid: number; contains?: string }
+  /**
+   * `lacks`: a text the file must no longer hold (a line Guestprep took out). `sha256`: the exact content, by
+   * its hash (files Guestprep restores, such as /etc/shadow, whose text must not be kept in the journal).
+   */
+  | { kind: 'file'; path: string; mode: number; uid: number; gid: number; contains?: string; lacks?: string; sha256?: string }
   | { kind: 'dir'; path: string; mode: number; uid: number; gid: number }
   | { kind: 'symlink'; path: string; target: string }
   | { kind: 'absent'; path: string }
@@ -321,7 +376,9 @@ export type Expectation =
    * A registry key in a hive file of the guest, read back on the host with `hivexregedit --export`:
    * every listed value must be there with exactly this type and data.
    */
-  | { kind: 'registry'; hivePath: string; prefix: string; key: string; values: Record<string, RegistryValue> };
+  | { kind: 'registry'; hivePath: string; prefix: string; key: string; values: Record<string, RegistryValue> }
+  /** A registry key that must not exist in a hive file of the guest (a service Guestprep took out). */
+  | { kind: 'registry-absent'; hivePath: string; prefix: string; key: string };
 
 /** A registry value as Guestprep writes and verifies it. */
 export interface RegistryValue {

@@ -13,7 +13,7 @@ import { ProactiveStep } from './steps/ProactiveStep';
 import { ResultStep } from './steps/ResultStep';
 import { ReviewStep } from './steps/ReviewStep';
 import { RunStep } from './steps/RunStep';
-import { canVisit, runActive, STEPS, stepStatus, type StepId } from './store/wizard';
+import { canVisit, runActive, STEPS, stepsOf, stepStatus, type StepId } from './store/wizard';
 import { applyTheme, loadTheme, nextTheme, saveTheme, type Theme } from './theme';
 
 const VIEWS: Record<StepId, () => ReactElement> = {
@@ -32,11 +32,13 @@ function StepList() {
   const goTo = useWizard((s) => s.goTo);
   const visitable = useWizard((s) => STEPS.map((x) => canVisit(s, x.id)).join(','));
   const allowed = visitable.split(',');
+  const mode = useWizard((s) => s.mode);
+  const shown = stepsOf(mode);
   return (
     <nav aria-label="Steps" className="step-list">
       <ol>
         {STEPS.map((x, i) => (
-          <li key={x.id} className={x.id === step ? 'current' : ''}>
+          <li key={x.id} className={`${x.id === step ? 'current' : ''}${shown.includes(x.id) ? '' : ' skipped'}`}>
             <button type="button" aria-label={`Step ${i + 1}: ${x.title}`} aria-current={x.id === step ? 'step' : undefined} disabled={allowed[i] !== 'true' && x.id !== step} onClick={() => goTo(x.id)}>
               <span className="num" aria-hidden="true">{i + 1}</span> {x.title}
             </button>
@@ -56,13 +58,15 @@ function Footer() {
   const active = useWizard((s) => runActive(s));
   const next = useWizard((s) => s.next);
   const back = useWizard((s) => s.back);
+  const mode = useWizard((s) => s.mode);
   if (step === 'result') return null;
   const isReview = step === 'review';
+  const label = isReview ? 'Run' : mode === 'retarget' && step === 'manager' ? 'Change manager' : 'Next';
   return (
     <div className="footer">
       <button type="button" onClick={back} disabled={step === 'image' || active}>Back</button>
       <button type="button" className="primary" onClick={() => void next()} disabled={!status.ok} aria-describedby={status.ok ? undefined : 'next-reason'}>
-        {isReview ? 'Run' : 'Next'}
+        {label}
       </button>
       {!status.ok && status.reason ? (
         <p id="next-reason" className="next-reason" data-testid="next-reason">{status.reason}</p>

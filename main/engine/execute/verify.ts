@@ -40,7 +40,11 @@ export async function verifyExpectations(s: GuestfishSession, expectations: Expe
   const work = mkdtempSync(join(tmpdir(), 'guestprep-verify-'));
   try {
     // Pipelined: every query is sent at once; answers come back in order.
-    const results = await Promise.all(expectations.map((e, i) => (e.kind === 'registry' ? checkRegistry(s, e, join(work, `hive-${i}`)) : checkOne(s, e))));
+    const results = await Promise.all(
+      expectations.map((e, i) =>
+        e.kind === 'registry' ? checkRegistry(s, e, join(work, `hive-${i}`)) : e.kind === 'registry-absent' ? checkRegistryAbsent(s, e, join(work, `hive-${i}`)) : checkOne(s, e),
+      ),
+    );
     return { checked: expectations.length, failures: results.filter((r): r is string => r !== undefined) };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -80,7 +84,18 @@ async function checkRegistry(s: GuestfishSession, e: Extract<Expectation, { kind
   return problems.length ? `${where}: ${problems.join('; ')}` : undefined;
 }
 
-async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 'registry' }>): Promise<string | undefined> {
+/** A key that must be gone: exporting it must fail with hivexregedit's "path not found" (any other failure is not proof). */
+async function checkRegistryAbsent(s: GuestfishSession, e: Extract<Expectation, { kind: 'registry-absent' }>, hostHive: string): Promise<string | undefined> {
+  const where = `${e.hivePath} ${e.prefix}\\${e.key}`;
+  const d = await s.exec(['download', e.hivePath, hostHive], { tolerate: true });
+  if (!d.ok) return `${where}: the hive could not be read (${d.error ?? 'download failed'})`;
+  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, hostHive, e.key]);
+  if (x.code === 0) return `${where}: the key should not exist`;
+  if (/path not found/i.test(x.stderr)) return undefined;
+  return `${where}: the hive could not be checked (${x.stderr.trim().split('\n')[0] || `exit ${String(x.code)}`})`;
+}
+
+async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 'registry' | 'registry-absent' }>): Promise<string | undefined> {
   const st = await s.exec(['lstatns', e.path], { tolerate: true });
   const stat = st.ok ? parseStat(st.output) : undefined;
   if (e.kind === 'absent') return stat ? `${e.path} should not exist` : undefined;
@@ -106,9 +121,17 @@ async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 're
   const problems: string[] = [];
   if ((stat.mode & 0o7777) !== e.mode) problems.push(`mode ${octal(stat.mode)}, expected ${octal(e.mode)}`);
   if (stat.uid !== e.uid || stat.gid !== e.gid) problems.push(`owner ${stat.uid}:${stat.gid}, expected ${e.uid}:${e.gid}`);
-  if (e.kind === 'file' && e.contains !== undefined) {
+  if (e.kind === 'file' && (e.contains !== undefined || e.lacks !== undefined)) {
     const c = await s.exec(['cat', e.path], { tolerate: true });
-    if (!c.ok || !c.output.includes(e.contains)) problems.push(`does not contain ${JSON.stringify(e.contains)}`);
+    if (!c.ok) problems.push('could not be read');
+    else {
+      if (e.contains !== undefined && !c.output.includes(e.contains)) problems.push(`does not contain ${JSON.stringify(e.contains)}`);
+      if (e.lacks !== undefined && c.output.includes(e.lacks)) problems.push(`still contains ${JSON.stringify(e.lacks)}`);
+    }
+  }
+  if (e.kind === 'file' && e.sha256 !== undefined) {
+    const c = await s.exec(['checksum', 'sha256', e.path], { tolerate: true });
+    if (!c.ok || c.output.trim() !== e.sha256) problems.push('its content is not the expected one (sha256 differs)');
   }
   return problems.length ? `${e.path}: ${problems.join('; ')}` : undefined;
 }

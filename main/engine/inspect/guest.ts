@@ -7,9 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fail } from '../errors';
-import type { GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
+import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
 import { encryptedVolumes, isFile, one } from './queries';
+import { parseStat } from '../execute/verify';
+import { FLAVOURS } from '../plan/flavours/registry';
+import { selfAndParentsOf } from '../plan/paths';
 import { inspectWindows } from './windows';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
 
@@ -152,8 +155,15 @@ export async function installDirFacts(s: GuestfishSession, facts: GuestFacts, in
     } catch {
       dir = '';
     }
-    const existing = dir ? await readInstallRecord(s, dir) : undefined;
+    let existing = dir ? await readInstallRecord(s, dir) : undefined;
+    // Not there, but a Guestprep service is registered: its wrapper sits in <install dir>\guestprep.
+    const serviceDir = win.existingService ? installDirOfImagePath(win.existingService.imagePath) : undefined;
+    if (!existing && serviceDir) {
+      existing = await readInstallRecord(s, windowsGuestPath(serviceDir));
+      if (existing) dir = windowsGuestPath(serviceDir);
+    }
     if (existing) out.existing = existing;
+    if (dir) out.dirsPresent = await dirsPresent(s, selfAndParentsOf(dir));
     return out;
   }
   const mounted = facts.mountpoints.filter((m) => !m.device.includes('(not mounted'));
@@ -162,6 +172,11 @@ export async function installDirFacts(s: GuestfishSession, facts: GuestFacts, in
   out.freeBytes = parseStatvfsFree((await s.exec(['statvfs', mp])).output);
   const existing = await readInstallRecord(s, installDir);
   if (existing) out.existing = existing;
+  // The record names the install directory an update keeps (inspection was asked for the one the user gave).
+  const dirForRecord = existing?.record.installDir ?? installDir;
+  if (facts.linux) {
+    out.dirsPresent = await dirsPresent(s, [...(dirForRecord.startsWith('/') ? selfAndParentsOf(dirForRecord) : []), ...FLAVOURS[facts.linux.init].createsDirs]);
+  }
   return out;
 }
 
@@ -191,6 +206,13 @@ export async function mountForWriting(s: GuestfishSession, mountpoints: GuestFac
   await s.exec(['umount-all']);
   const order = [...mountpoints].filter((m) => !m.device.includes('(not mounted')).sort((a, b) => a.mountpoint.length - b.mountpoint.length);
   for (const m of order) await s.exec(['mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
+}
+
+/** Which of these directories exist (symlinks to directories count: mkdir-p would not create them). */
+async function dirsPresent(s: GuestfishSession, paths: string[]): Promise<Record<string, boolean>> {
+  const unique = [...new Set(paths)];
+  const present = await Promise.all(unique.map((p) => isDir(s, p)));
+  return Object.fromEntries(unique.map((p, i) => [p, present[i]]));
 }
 
 function lines(text: string): string[] {
@@ -275,7 +297,11 @@ export async function linuxBootFacts(s: GuestfishSession): Promise<LinuxBootFact
   if (rcLocal && (await isFile(s, rcLocal))) {
     facts.rcLocalPath = rcLocal;
     facts.rcLocalText = await readText(s, rcLocal);
+    const st = await statOf(s, rcLocal);
+    if (st) facts.rcLocalStat = st;
   }
+  const [passwd, group] = await Promise.all([readTextIfFile(s, '/etc/passwd'), readTextIfFile(s, '/etc/group')]);
+  if (passwd !== undefined && group !== undefined) facts.accounts = { users: accountNames(passwd), groups: accountNames(group) };
   const initIsSystemd = init ? posix.basename(init) === 'systemd' : systemdBin || usrSystemdBin;
   if (initIsSystemd) {
     facts.init = 'systemd';
@@ -316,6 +342,28 @@ async function insservDepend(s: GuestfishSession): Promise<LinuxBootFacts['insse
   const nonEmpty = (r: { ok: boolean; output: string }) => r.ok && Number(r.output.trim()) > 0;
   if (legacy || !nonEmpty(boot) || !nonEmpty(start) || !nonEmpty(stop)) return undefined;
   return { start: await readText(s, `${base}.depend.start`), stop: await readText(s, `${base}.depend.stop`) };
+}
+
+/** "C:\\ProActive\\guestprep\\guestprep-service.exe" (quoted or not, with arguments) -> C:\\ProActive. */
+export function installDirOfImagePath(imagePath: string): string | undefined {
+  const m = /^\s*"?([A-Za-z]:\\[^"]*?)\\guestprep\\guestprep-service[^\\"]*\.exe/i.exec(imagePath);
+  return m ? m[1] : undefined;
+}
+
+/** Permission bits and owner of a file (symlinks followed), or undefined when it cannot be read. */
+export async function statOf(s: GuestfishSession, path: string): Promise<FileStat | undefined> {
+  const r = await s.exec(['statns', path], { tolerate: true });
+  const st = r.ok ? parseStat(r.output) : undefined;
+  return st ? { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } : undefined;
+}
+
+/** The first field of each line of /etc/passwd or /etc/group (comments and blank lines skipped). */
+export function accountNames(text: string): string[] {
+  return text.split('\n').filter((l) => l.includes(':') && !l.startsWith('#')).map((l) => l.slice(0, l.indexOf(':')));
+}
+
+export async function readTextIfFile(s: GuestfishSession, guestPath: string): Promise<string | undefined> {
+  return (await isFile(s, guestPath)) ? readText(s, guestPath) : undefined;
 }
 
 /** Exact file text (guestfish `cat` cannot tell whether the file ends with a newline; `download` can). */

@@ -4,7 +4,7 @@
 import { fail } from '../errors';
 import type { GuestFacts, InstallRecord, JreInfo, NodeSettings, Plan, ProactiveInfo } from '../types';
 import { shCommandLine } from '../quote/sh';
-import { baseName, installPaths, mergeSections, rootTextFile, type PlanContext, type Section } from './common';
+import { baseName, credentialsPath, installPaths, mergeSections, rootTextFile, type PlanContext, type Section } from './common';
 import {
   createLogsDir, installCredentials, nodeCommand, prepareInstallDir, staleFiles, uploadJre, uploadProactive, writeLauncher,
 } from './common-steps';
@@ -60,10 +60,76 @@ function context(input: BuildPlanInput): PlanContext {
     now: input.now,
     paths: installPaths(input.settings, input.proactive, input.jre),
     previousFiles: guest.existing?.record.files ?? [],
+    ...(guest.existing ? { previous: guest.existing.record } : {}),
   };
 }
 
-function nodeSentences(ctx: PlanContext): string[] {
+/**
+ * Whether the service user and its group were there before the first install (recorded, so `remove` knows
+ * which accounts the boot service created). An earlier record's answer stands; an earlier install without
+ * one may have created the user at its first boot, so a user found now is then "unknown" (left alone).
+ */
+export function serviceAccount(ctx: PlanContext): InstallRecord['serviceAccount'] {
+  const user = ctx.settings.serviceUser;
+  if (user === 'root') return undefined;
+  const earlier = ctx.previous?.serviceAccount;
+  if (earlier && earlier.user === user) return earlier;
+  const acc = ctx.linux.accounts;
+  if (!acc) return undefined;
+  const userExisted = acc.users.includes(user);
+  if (ctx.previous && userExisted) return undefined;
+  return { user, userExisted, groupExisted: acc.groups.includes(user) };
+}
+
+/** The record every Linux run writes (prepare and retarget): the settings, and what the install changed. */
+export function linuxRecord(ctx: PlanContext, s: Pick<Section, 'files' | 'rcLocal' | 'createdDirs' | 'insserv'>): InstallRecord {
+  const { settings, paths, proactive, jre, previous } = ctx;
+  const account = serviceAccount(ctx);
+  return {
+    tool: 'guestprep',
+    formatVersion: 1,
+    guestprepVersion: ctx.guestprepVersion,
+    installedAt: previous?.installedAt ?? ctx.now,
+    ...(previous ? { updatedAt: ctx.now } : {}),
+    installDir: paths.dir,
+    serviceName: settings.serviceName,
+    serviceUser: settings.serviceUser,
+    init: ctx.linux.init,
+    rmUrl: settings.rm.url,
+    nodeName: settings.nodeName,
+    nodeSource: settings.nodeSource,
+    ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
+    jvmOptions: settings.jvmOptions,
+    hasCredentials: credentialsPath(ctx) !== undefined,
+    ...(jre ? { jre: { version: jre.version, arch: jre.arch, archive: baseName(jre.archivePath) } } : {}),
+    proactive: {
+      version: proactive.version,
+      generation: proactive.generation,
+      archive: baseName(proactive.archivePath),
+      startScript: proactive.startScript,
+      ...(proactive.windowsStartScript ? { windowsStartScript: proactive.windowsStartScript } : {}),
+    },
+    files: [...new Set([...s.files, paths.record])],
+    ...(s.createdDirs?.length ? { createdDirs: [...new Set(s.createdDirs)] } : {}),
+    ...(s.rcLocal ? { rcLocal: s.rcLocal } : {}),
+    ...(s.insserv?.length ? { insserv: s.insserv } : {}),
+    ...(account ? { serviceAccount: account } : {}),
+  };
+}
+
+/** install.json as a step, checked by the time stamp this run wrote into it. */
+export function recordSection(ctx: PlanContext, record: InstallRecord): Section {
+  const stamp = record.updatedAt !== undefined ? `"updatedAt": ${JSON.stringify(record.updatedAt)}` : `"installedAt": ${JSON.stringify(record.installedAt)}`;
+  const recordFile = rootTextFile(ctx.paths.record, installRecordText(record), 0o644, stamp);
+  return {
+    steps: [{ id: 'write-install-record', title: 'Write the install record', commands: recordFile.commands }],
+    expectations: [recordFile.expectation],
+    files: [],
+    atNextBoot: [],
+  };
+}
+
+export function nodeSentences(ctx: PlanContext): string[] {
   const { settings, paths } = ctx;
   const out = [
     `The node command is: ${shCommandLine(nodeCommand(ctx))}, started through ${paths.launcher} with JAVA_HOME=${paths.javaHome}` +
@@ -83,7 +149,7 @@ function nodeSentences(ctx: PlanContext): string[] {
 export function buildPlan(input: BuildPlanInput): Plan {
   if (input.guest.osType === 'windows') return buildWindowsPlan(input);
   const ctx = context(input);
-  const { settings, paths, proactive, jre } = ctx;
+  const { paths, proactive, jre } = ctx;
 
   const flavour = FLAVOURS[ctx.linux.init];
   if (!flavour) fail('GUEST_NO_BOOT_HOOK', `unknown init system ${JSON.stringify(ctx.linux.init)}`, 'Please report this guest to the Guestprep developers.');
@@ -93,35 +159,8 @@ export function buildPlan(input: BuildPlanInput): Plan {
   const stale = staleFiles(ctx, createdBefore);
   const prepare = prepareInstallDir(ctx, stale);
 
-  const record: InstallRecord = {
-    tool: 'guestprep',
-    formatVersion: 1,
-    guestprepVersion: ctx.guestprepVersion,
-    installedAt: ctx.now,
-    installDir: paths.dir,
-    serviceName: settings.serviceName,
-    serviceUser: settings.serviceUser,
-    init: ctx.linux.init,
-    rmUrl: settings.rm.url,
-    nodeName: settings.nodeName,
-    nodeSource: settings.nodeSource,
-    ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
-    jvmOptions: settings.jvmOptions,
-    hasCredentials: settings.credentials !== undefined,
-    ...(jre ? { jre: { version: jre.version, arch: jre.arch, archive: baseName(jre.archivePath) } } : {}),
-    proactive: { version: proactive.version, generation: proactive.generation, archive: baseName(proactive.archivePath) },
-    files: [...new Set([...prepare.files, ...middle.files, paths.record])],
-    ...(middle.rcLocal ? { rcLocal: middle.rcLocal } : {}),
-  };
-  const recordFile = rootTextFile(paths.record, installRecordText(record), 0o644, `"installedAt": ${JSON.stringify(ctx.now)}`);
-  const last: Section = {
-    steps: [{ id: 'write-install-record', title: 'Write the install record', commands: recordFile.commands }],
-    expectations: [recordFile.expectation],
-    files: [],
-    atNextBoot: [],
-  };
-
-  const all = mergeSections([prepare, middle, last]);
+  const record = linuxRecord(ctx, mergeSections([prepare, middle]));
+  const all = mergeSections([prepare, middle, recordSection(ctx, record)]);
   const warnings = [...(input.warnings ?? [])];
   if (ctx.guest.existing) warnings.push(`this image already had a Guestprep install in ${paths.dir}: it is replaced, including the node's logs in ${paths.logs}`);
 

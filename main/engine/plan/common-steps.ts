@@ -4,8 +4,9 @@
 import { shQuote } from '../quote/sh';
 import type { JreInfo, PlanStep, ProactiveInfo, UploadRef } from '../types';
 import {
-  baseName, dirExpectation, gf, rootDir, rootTextFile, type PlanContext, type Section,
+  baseName, createdDirs, credentialsPath, dirExpectation, gf, rootDir, rootTextFile, type PlanContext, type Section,
 } from './common';
+import { selfAndParentsOf } from './paths';
 import { launcherText, nodeArguments } from './texts/launcher';
 
 /**
@@ -21,7 +22,9 @@ export function estimatedTarBytes(a: { unpackedBytes: number; entryCount: number
 export function staleFiles(ctx: PlanContext, current: readonly string[]): string[] {
   const { dir } = ctx.paths;
   const keep = new Set(current);
+  const dirs = new Set(ctx.previous?.createdDirs ?? []);
   return ctx.previousFiles.filter((p) => {
+    if (dirs.has(p)) return false;
     if (keep.has(p) || !p.startsWith('/') || p.split('/').some((c) => c === '..' || c === '.')) return false;
     // jre/ and node/ go as a whole; rc.local is edited, never removed.
     if (p === ctx.paths.jre || p === ctx.paths.node || p.startsWith(`${ctx.paths.jre}/`) || p.startsWith(`${ctx.paths.node}/`)) return false;
@@ -33,9 +36,20 @@ export function staleFiles(ctx: PlanContext, current: readonly string[]): string
   });
 }
 
+/**
+ * Whether the install directory is Guestprep's own: it did not exist before the first install (an earlier
+ * record lists it as created; a first install asks inspection, and takes it as new when unknown). A
+ * directory that was there before is never listed, so `remove` empties it of our files but keeps it.
+ */
+export function installDirCreated(ctx: PlanContext): boolean {
+  if (ctx.previous) return ctx.previousFiles.includes(ctx.paths.dir);
+  return ctx.guest.dirsPresent?.[ctx.paths.dir] !== true;
+}
+
 export function prepareInstallDir(ctx: PlanContext, stale: string[]): Section {
   const { paths } = ctx;
   const updating = ctx.guest.existing !== undefined;
+  const parents = selfAndParentsOf(paths.dir).slice(0, -1);
   const step: PlanStep = {
     id: 'prepare-install-dir',
     title: updating ? 'Prepare the install directory (replacing the earlier install)' : 'Prepare the install directory',
@@ -49,8 +63,9 @@ export function prepareInstallDir(ctx: PlanContext, stale: string[]): Section {
   return {
     steps: [step],
     expectations: [dirExpectation(paths.dir, 0o755), dirExpectation(paths.guestprep, 0o755), ...stale.map((path) => ({ kind: 'absent' as const, path }))],
-    files: [paths.dir, paths.guestprep],
+    files: [...(installDirCreated(ctx) ? [paths.dir] : []), paths.guestprep],
     atNextBoot: [],
+    createdDirs: createdDirs(ctx, parents),
   };
 }
 
@@ -134,7 +149,7 @@ export function installCredentials(ctx: PlanContext): Section {
 
 /** The start script's argv as the launcher runs it (also shown in reports). */
 export function nodeCommand(ctx: PlanContext): string[] {
-  const creds = ctx.settings.credentials ? ctx.paths.credentials : undefined;
+  const creds = credentialsPath(ctx);
   return [ctx.paths.startScript, ...nodeArguments(ctx.settings, ctx.proactive.generation, creds)];
 }
 
@@ -142,7 +157,6 @@ export function writeLauncher(ctx: PlanContext): Section {
   const [startScript, ...args] = nodeCommand(ctx);
   const text = launcherText({
     guestprepVersion: ctx.guestprepVersion,
-    now: ctx.now,
     generation: ctx.proactive.generation,
     serviceName: ctx.settings.serviceName,
     serviceUser: ctx.settings.serviceUser,

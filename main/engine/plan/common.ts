@@ -52,6 +52,28 @@ export interface PlanContext {
   paths: InstallPaths;
   /** Guest paths an earlier Guestprep run recorded (install.json), empty on a first install. */
   previousFiles: string[];
+  /** The earlier run's record, when this run updates or retargets an install. */
+  previous?: InstallRecord;
+  /**
+   * Retarget without a new credentials file: the one an earlier run installed stays, and the node keeps
+   * using it (settings.credentials names only a file to upload now).
+   */
+  keepCredentials?: boolean;
+}
+
+/** The credentials file the node is started with, if it has one (uploaded now, or kept from before). */
+export function credentialsPath(ctx: PlanContext): string | undefined {
+  return ctx.settings.credentials || ctx.keepCredentials ? ctx.paths.credentials : undefined;
+}
+
+/**
+ * Of these directories (outside the install directory, created with mkdir -p), the ones the install
+ * creates: absent according to inspection, or recorded as created by an earlier run (they exist now
+ * because of it). Recorded, so `remove` takes out exactly these.
+ */
+export function createdDirs(ctx: PlanContext, dirs: readonly string[]): string[] {
+  const earlier = new Set(ctx.previous?.createdDirs ?? []);
+  return dirs.filter((d) => earlier.has(d) || ctx.guest.dirsPresent?.[d] === false);
 }
 
 /** A part of a plan: steps with what they leave behind. */
@@ -62,6 +84,9 @@ export interface Section {
   files: string[];
   atNextBoot: string[];
   rcLocal?: InstallRecord['rcLocal'];
+  /** Directories outside the install directory this part creates (see createdDirs). */
+  createdDirs?: string[];
+  insserv?: InstallRecord['insserv'];
 }
 
 export const emptySection = (): Section => ({ steps: [], expectations: [], files: [], atNextBoot: [] });
@@ -74,6 +99,8 @@ export function mergeSections(parts: Section[]): Section {
     out.files.push(...p.files);
     out.atNextBoot.push(...p.atNextBoot);
     if (p.rcLocal) out.rcLocal = p.rcLocal;
+    if (p.createdDirs?.length) out.createdDirs = [...(out.createdDirs ?? []), ...p.createdDirs];
+    if (p.insserv?.length) out.insserv = [...(out.insserv ?? []), ...p.insserv];
   }
   return out;
 }
@@ -89,6 +116,7 @@ export const gf = {
   mkdirP: (path: string) => cmd('mkdir-p', path),
   rmRf: (path: string) => cmd('rm-rf', path),
   rmF: (path: string) => cmd('rm-f', path),
+  rmdir: (path: string) => cmd('rmdir', path),
   cp: (src: string, dest: string) => cmd('cp', src, dest),
   chownRoot: (path: string) => cmd('chown', '0', '0', path),
   chmod: (mode: number, path: string) => cmd('chmod', octal(mode), path),

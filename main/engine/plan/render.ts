@@ -13,6 +13,8 @@ export interface RenderOptions {
   format: string;
   /** Host path the script reads for an upload (the dry run writes those files next to the script). */
   uploadPath(ref: UploadRef): string;
+  /** What the script does, for its first line (default: prepare a ProActive node in a VM disk image). */
+  purpose?: string;
 }
 
 /**
@@ -76,7 +78,7 @@ function writtenText(cmds: GfCommand[], i: number): { path: string; text: string
 export function renderScript(plan: Plan, opts: RenderOptions): string {
   const r = plan.record;
   const out: string[] = [
-    comment(`Guestprep ${r.guestprepVersion}: prepare a ProActive node in a VM disk image (generated ${r.installedAt}).`),
+    comment(`Guestprep ${r.guestprepVersion}: ${opts.purpose ?? 'prepare a ProActive node in a VM disk image'} (generated ${r.updatedAt ?? r.installedAt}).`),
     comment(),
     comment('This guestfish script changes the image in place. Run it on a powered-off VM, after a backup:'),
     comment(`  guestfish --rw --format=${opts.format} -a ${shQuote(opts.image)} -i -f THIS_SCRIPT`),

@@ -23,7 +23,8 @@ import { ImageTransaction } from './transaction';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { DEFAULT_INSTALL_DIR } from './defaults';
-import { checkArchives, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, processJournal, reportBase } from './prepare';
+import { checkArchives, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
+import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
 
 export interface BatchRequest {

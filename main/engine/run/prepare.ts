@@ -27,7 +27,8 @@ import type { WarmSession } from './warm';
 import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
 import { ImageTransaction } from './transaction';
-import { memoryJournal, RunJournal } from './journal';
+import type { RunJournal } from './journal';
+import { firstErrorInOrder, processJournal, summariseGuest } from './run-common';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { writeDryRunScript } from './dry-run';
@@ -85,8 +86,6 @@ export interface PrepareHooks {
    */
   warm?: WarmSession;
 }
-
-export const processJournal = memoryJournal();
 
 export interface Archives {
   jre?: JreInfo;
@@ -248,15 +247,4 @@ export function checkSpace(guest: GuestFacts, plan: Plan): void {
     `The guest has ${mb(guest.freeBytes)} free on ${guest.freeBytesMountpoint}, and the install needs about ${mb(plan.requiredBytes)}.`,
     `Free at least ${mb(plan.requiredBytes - guest.freeBytes)} in the VM, or enlarge its disk (VBoxManage modifymedium DISK --resize, then grow the partition), or choose --install-dir on a larger filesystem. Nothing was written.`,
   );
-}
-
-export function summariseGuest(g: GuestFacts): PrepareReport['guest'] {
-  const { linux, ...rest } = g;
-  return { ...rest, init: linux?.init, sysvLayout: linux?.sysvLayout, rcLocalPath: linux?.rcLocalPath };
-}
-
-export async function firstErrorInOrder<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(ps);
-  for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }

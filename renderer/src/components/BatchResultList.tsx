@@ -20,7 +20,7 @@ export function BatchResultList({ items }: { items: readonly BatchItem[] }) {
             <p>
               <strong>{name}</strong> <code className="path">{it.image}</code>
             </p>
-            {r.status === 'success' && r.report ? (
+            {r.status === 'success' && r.report && !('operation' in r.report) ? (
               <>
                 <p className="success">
                   ✓ Node <strong>{r.report.settings.nodeName}</strong> joins <code>{r.report.settings.rm.url}</code>; {verified(r.report.verification)}.

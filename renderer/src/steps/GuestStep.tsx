@@ -1,5 +1,8 @@
-// Step 2: what inspection found inside the image, and what deserves attention before going on.
+// Step 2: what inspection found inside the image, and what deserves attention before going on. When it found
+// a Guestprep install, two more ways on: change only its manager (a retarget: the Manager step, then the run,
+// no archives), or remove it (after a confirmation, straight to the run).
 
+import { useState } from 'react';
 import { useWizard } from '../api/context';
 import { Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
@@ -10,6 +13,35 @@ import { batchImages } from '../store/wizard';
 
 /** Below this much free space a node with a bundled JRE will likely not fit (the plan checks exactly). */
 const LOW_SPACE = 512 * 1024 * 1024;
+
+/** The existing install's two actions. Removal asks first, in place: it deletes the node and its logs. */
+function ExistingActions({ installDir, serviceName }: { installDir: string; serviceName: string }) {
+  const beginRetarget = useWizard((s) => s.beginRetarget);
+  const startRemoval = useWizard((s) => s.startRemoval);
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <div className="existing-actions">
+      <div className="row">
+        <button type="button" onClick={beginRetarget}>Change manager only</button>
+        <button type="button" onClick={() => setConfirming(true)} disabled={confirming}>Remove Guestprep from this image…</button>
+      </div>
+      <p className="hint">Change manager only: point this node at another Resource Manager (or rename it) without uploading the archives again.</p>
+      {confirming ? (
+        <div role="alertdialog" aria-labelledby="remove-title" aria-describedby="remove-desc" className="confirm">
+          <h4 id="remove-title">Remove the node from this image?</h4>
+          <p id="remove-desc">
+            This deletes <code>{installDir}</code> (the Java runtime, the node and its logs) and the boot service <code>{serviceName}</code>, and
+            restores what Guestprep changed in the guest. The image is only written once everything has been checked.
+          </p>
+          <div className="row">
+            <button type="button" className="danger" onClick={() => void startRemoval()}>Remove</button>
+            <button type="button" onClick={() => setConfirming(false)} autoFocus>Keep it</button>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
 
 export function GuestStep() {
   const report = useWizard((s) => s.inspect.report);
@@ -28,7 +60,7 @@ export function GuestStep() {
   if (g.osType === 'linux' && !g.linux) warnings.push('No way to start a service at boot was found (no systemd, sysvinit or rc.local).');
   if (g.linux?.init === 'rclocal') warnings.push('Only rc.local was found: the node is started from it, without restart supervision by an init system.');
   if (g.freeBytes < LOW_SPACE) warnings.push(`Only ${formatBytes(g.freeBytes)} free on ${g.freeBytesMountpoint}: the node and its Java runtime may not fit.`);
-  if (g.existing) warnings.push(`A Guestprep node is already installed (${g.existing.record.installedAt}): preparing again replaces it, including its logs.`);
+  if (g.existing) warnings.push(`A Guestprep node is already installed (${g.existing.record.updatedAt ?? g.existing.record.installedAt}): preparing again replaces it, including its logs.`);
   const rec = g.existing?.record;
 
   return (
@@ -60,7 +92,7 @@ export function GuestStep() {
           <Facts
             label="Existing installation"
             items={[
-              ['Installed', `${rec.installedAt} by Guestprep ${rec.guestprepVersion}`],
+              ['Installed', `${rec.installedAt}${rec.updatedAt ? `, updated ${rec.updatedAt}` : ''} by Guestprep ${rec.guestprepVersion}`],
               ['Directory', <code key="d">{rec.installDir}</code>],
               ['Resource Manager', <code key="u">{rec.rmUrl}</code>],
               ['Node name', rec.nodeName],
@@ -72,6 +104,7 @@ export function GuestStep() {
               ['Credentials', rec.hasCredentials ? 'installed' : 'none'],
             ]}
           />
+          <ExistingActions installDir={rec.installDir} serviceName={rec.serviceName} />
         </section>
       ) : null}
       {g.mountpoints.length ? (

@@ -60,25 +60,33 @@ function Field(props: {
 }
 
 export function ManagerStep() {
+  const mode = useWizard((s) => s.mode);
+  const existing = useWizard((s) => s.inspect.report?.guest.existing?.record);
+  const leaveRetarget = useWizard((s) => s.leaveRetarget);
+  const retargeting = mode === 'retarget' && existing !== undefined;
   const form = useWizard((s) => s.form);
   const formSeq = useWizard((s) => s.formSeq);
   const validation = useWizard((s) => s.validation);
   const validate = useWizard((s) => s.validateSettings);
-  const generation = useWizard((s) => s.proactive.info?.generation);
+  const chosenGeneration = useWizard((s) => s.proactive.info?.generation);
   const hostname = useWizard((s) => s.inspect.report?.guest.hostname);
   const inspected = useWizard((s) => s.inspect.path);
   // Joined so the selector returns a primitive (a new array on every call would re-render forever).
   const images = useWizard((s) => batchImages(s)?.join('\n'))?.split('\n');
   const inspectState = useWizard((s) => s.inspect);
 
+  const generation = retargeting ? existing.proactive.generation : chosenGeneration;
+
   // Debounced: typing a URL must not fire a backend call per keystroke; each form change restarts it.
   useEffect(() => {
+    // A retarget has no archives to validate against: the run checks the settings before any launch.
+    if (retargeting) return;
     if (validation.seq === formSeq && validation.status !== 'idle') return;
     // Nothing worth a round trip: the local URL check already says what is wrong.
     if (!checkRmUrl(form.rmUrl).ok) return;
     const t = setTimeout(() => void validate(), VALIDATE_DEBOUNCE_MS);
     return () => clearTimeout(t);
-  }, [formSeq, form.rmUrl, validate, validation.seq, validation.status]);
+  }, [formSeq, form.rmUrl, validate, validation.seq, validation.status, retargeting]);
 
   const url = checkRmUrl(form.rmUrl);
   const urlTyped = form.rmUrl.trim() !== '';
@@ -95,7 +103,17 @@ export function ManagerStep() {
   return (
     <section className="step" aria-labelledby="step-title">
       <StepHeading>Manager</StepHeading>
-      <Presets />
+      {retargeting ? (
+        <div className="note" data-testid="retarget-note">
+          <p>
+            Changing only the manager of the node installed in <code>{existing.installDir}</code> (now <code>{existing.rmUrl}</code>): the node's
+            start script and service files are written again with these settings; the Java runtime and the node are not uploaded again.
+          </p>
+          <button type="button" onClick={leaveRetarget}>Prepare the image instead</button>
+        </div>
+      ) : (
+        <Presets />
+      )}
       <form className="manager-form" onSubmit={(e) => e.preventDefault()} aria-label="Node settings">
         <Field
           id="rmUrl"
@@ -137,10 +155,24 @@ export function ManagerStep() {
           hint={legacy ? 'ProActive 3.x nodes have no workers option (its -w is a join timeout).' : 'Tasks the node runs at once. Empty: one per CPU of the VM.'}
           error={errorFor('workers')}
         />
-        <Field id="credentialsFile" label="Credentials file" placeholder="/path/to/node.cred" hint="Host path of a .cred file made with the server's create-cred tool; installed readable by the service user only. Empty: the distribution's default." error={errorFor('credentialsFile')} />
-        <Field id="serviceUser" label="Service user" placeholder="same as the service name" hint="The guest user the node runs as; a dedicated system user is created. Type root only if you really need it." error={errorFor('serviceUser')} />
-        <Field id="jvmOptions" label="JVM options" multiline hint="One per line, e.g. -Dproactive.pamr.router.address=ROUTER_HOST for pamr." error={errorFor('jvmOptions')} />
+        <Field
+          id="credentialsFile"
+          label="Credentials file"
+          placeholder="/path/to/node.cred"
+          hint={retargeting
+            ? `Host path of a .cred file for the new manager. Empty: ${existing.hasCredentials ? 'the node keeps the credentials file it has' : "the distribution's default"}.`
+            : "Host path of a .cred file made with the server's create-cred tool; installed readable by the service user only. Empty: the distribution's default."}
+          error={errorFor('credentialsFile')}
+        />
+        {retargeting ? null : (
+          <>
+            <Field id="serviceUser" label="Service user" placeholder="same as the service name" hint="The guest user the node runs as; a dedicated system user is created. Type root only if you really need it." error={errorFor('serviceUser')} />
+            <Field id="jvmOptions" label="JVM options" multiline hint="One per line, e.g. -Dproactive.pamr.router.address=ROUTER_HOST for pamr." error={errorFor('jvmOptions')} />
+          </>
+        )}
       </form>
+      {retargeting ? null : (
+      <>
       <div aria-live="polite" className="status-line" data-testid="validation-status">
         {validation.status === 'busy' || (!current && urlTyped) ? 'Checking the settings…' : current && validation.status === 'ok' ? 'Settings are valid.' : ''}
       </div>
@@ -160,6 +192,8 @@ export function ManagerStep() {
         </p>
       ) : null}
       {current && validation.status === 'ok' ? <Warnings items={[...(validation.settings?.rm.note ? [validation.settings.rm.note] : []), ...validation.warnings]} label="Settings warnings" /> : null}
+      </>
+      )}
     </section>
   );
 }

@@ -1,13 +1,60 @@
-// Step 8: what was done and verified, what happens at next boot, and the way to the next image.
+// Step 8: what was done and verified, what happens at next boot, and the way to the next image. A retarget
+// shows the manager before and after; a removal what it took out and restored.
 
-import { useState } from 'react';
-import type { ErrorData } from '../../../main/contract/contract';
+import { useState, type ReactNode } from 'react';
+import type { ErrorData, RunReport } from '../../../main/contract/contract';
 import { useClient, useWizard } from '../api/context';
 import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
-import { formatDuration } from '../lib/format';
 import { BatchResultStep } from './BatchResultStep';
+import { formatBytes, formatDuration } from '../lib/format';
+
+type Item = [string, ReactNode] | false | undefined;
+
+function summary(report: RunReport): { label: string; items: Item[] } {
+  if (!('operation' in report)) {
+    const st = report.settings;
+    return {
+      label: 'Installed node',
+      items: [
+        ['Image', <code key="i">{report.image.path}</code>],
+        ['Node', `${st.nodeName} in ${st.nodeSource}`],
+        ['Resource Manager', <code key="u">{st.rm.url}</code>],
+        st.workers !== undefined && ['Workers', String(st.workers)],
+        ['Service', `${st.serviceName}, user ${st.serviceUser}`],
+        ['Install directory', <code key="d">{st.installDir}</code>],
+        ['ProActive', `${report.proactive.version} (${report.proactive.generation === 'modern' ? '6.2+' : '3.x'})`],
+        report.jre && ['Java', `${report.jre.version} ${report.jre.arch}`],
+        ['Took', formatDuration(report.timings.totalMs)],
+      ],
+    };
+  }
+  if (report.operation === 'retarget') {
+    const st = report.settings;
+    return {
+      label: 'Changed manager',
+      items: [
+        ['Image', <code key="i">{report.image.path}</code>],
+        ['Resource Manager', <code key="u">{st.rm.url}</code>],
+        report.previous.rmUrl !== st.rm.url && ['Before', <code key="b">{report.previous.rmUrl}</code>],
+        ['Node', `${st.nodeName} in ${st.nodeSource}`],
+        st.workers !== undefined && ['Workers', String(st.workers)],
+        ['Uploaded', report.bytesStreamed === 0 ? 'no archive (0 bytes)' : `${formatBytes(report.bytesStreamed)} (the credentials file)`],
+        ['Took', formatDuration(report.timings.totalMs)],
+      ],
+    };
+  }
+  return {
+    label: 'Removed node',
+    items: [
+      ['Image', <code key="i">{report.image.path}</code>],
+      ['Removed', `the node ${report.removed.nodeName} (${report.removed.rmUrl}) and its service ${report.removed.serviceName}`],
+      ['From', <code key="d">{report.removed.installDir}</code>],
+      ['Took', formatDuration(report.timings.totalMs)],
+    ],
+  };
+}
 
 function SingleResultStep() {
   const client = useClient();
@@ -24,7 +71,8 @@ function SingleResultStep() {
     );
   }
   const v = report.verification;
-  const st = report.settings;
+  const s = summary(report);
+  const removal = 'operation' in report && report.operation === 'remove';
   return (
     <section className="step" aria-labelledby="step-title">
       <StepHeading>Result</StepHeading>
@@ -38,22 +86,9 @@ function SingleResultStep() {
           ))}
         </ul>
       ) : null}
-      <Facts
-        label="Installed node"
-        items={[
-          ['Image', <code key="i">{report.image.path}</code>],
-          ['Node', `${st.nodeName} in ${st.nodeSource}`],
-          ['Resource Manager', <code key="u">{st.rm.url}</code>],
-          st.workers !== undefined && ['Workers', String(st.workers)],
-          ['Service', `${st.serviceName}, user ${st.serviceUser}`],
-          ['Install directory', <code key="d">{st.installDir}</code>],
-          ['ProActive', `${report.proactive.version} (${report.proactive.generation === 'modern' ? '6.2+' : '3.x'})`],
-          report.jre && ['Java', `${report.jre.version} ${report.jre.arch}`],
-          ['Took', formatDuration(report.timings.totalMs)],
-        ]}
-      />
+      <Facts label={s.label} items={s.items} />
       <section aria-labelledby="next-boot-title">
-        <h3 id="next-boot-title">What happens at next boot</h3>
+        <h3 id="next-boot-title">{removal ? 'What was removed, and the next boot' : 'What happens at next boot'}</h3>
         <ul>
           {report.atNextBoot.map((l, i) => (
             <li key={i}>{l}</li>

@@ -2,7 +2,7 @@
 // 'run.result' of its run id, so each image has its own step, percent and outcome. Pure functions, like
 // run-state.ts, so the rules (which row an event updates, when the batch is over) are tested without React.
 
-import type { ErrorData, PlanPreview, PrepareReport, RunEvent } from '../../../main/contract/contract';
+import type { ErrorData, PlanPreview, RunEvent, RunReport } from '../../../main/contract/contract';
 import { finishRun, isActive, reduceRunEvent, startingRun, type RunState } from './run-state';
 
 export interface BatchItem {
@@ -55,7 +55,7 @@ export function reduceBatchEvent(b: BatchRunState, runId: string, e: RunEvent): 
 }
 
 /** One image's result; the batch is finished once every image has one. */
-export function finishBatchItem(b: BatchRunState, runId: string, result: { ok: true; value: PrepareReport } | { ok: false; error: ErrorData }): BatchRunState {
+export function finishBatchItem(b: BatchRunState, runId: string, result: { ok: true; value: RunReport } | { ok: false; error: ErrorData }): BatchRunState {
   const next = updateItem(b, runId, (run) => finishRun(run, result));
   return next.items.every((it) => !isActive(it.run)) ? { ...next, status: 'finished' } : next;
 }

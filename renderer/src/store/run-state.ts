@@ -1,7 +1,7 @@
 // The run's progress as a pure reducer over the backend's RunEvents, so the Run step only renders and
 // the rules (per-step bytes, overall percent, capped log, failing step) are tested on their own.
 
-import type { ErrorData, PlanPreview, PrepareReport, RunEvent } from '../../../main/contract/contract';
+import type { ErrorData, PlanPreview, RunEvent, RunReport } from '../../../main/contract/contract';
 
 /** The live log keeps the last lines only: a run can print tens of thousands of guestfish lines. */
 export const LOG_CAP = 500;
@@ -36,7 +36,8 @@ export interface RunState {
   log: LogLine[];
   /** How many lines fell off the front of the log. */
   dropped: number;
-  report?: PrepareReport;
+  /** A PrepareReport, or a RetargetReport / RemoveReport (those carry `operation`). */
+  report?: RunReport;
   error?: ErrorData;
   /** The plan step the failure happened in (id), for highlighting. */
   failedStep?: string;
@@ -107,7 +108,7 @@ export function reduceRunEvent(run: RunState, e: RunEvent): RunState {
 }
 
 /** The final answer of the run: success, cancellation, or a failure pinned to its step. */
-export function finishRun(run: RunState, result: { ok: true; value: PrepareReport } | { ok: false; error: ErrorData }): RunState {
+export function finishRun(run: RunState, result: { ok: true; value: RunReport } | { ok: false; error: ErrorData }): RunState {
   if (result.ok) {
     return { ...run, status: 'success', percent: 100, report: result.value, steps: run.steps.map((s) => (s.status === 'failed' ? s : { ...s, status: 'done' })) };
   }

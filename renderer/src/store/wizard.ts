@@ -13,6 +13,9 @@ import type {
   PlanPreview,
   Preset,
   ProactiveInfo,
+  Result,
+  RetargetSettingsInput,
+  RunStarted,
   SettingsInput,
 } from '../../../main/contract/contract';
 import { checkJavaForGuest } from '../lib/compat';
@@ -74,8 +77,19 @@ export interface Validation {
   error?: ErrorData;
 }
 
+/**
+ * What the wizard does with the image: prepare it (the whole wizard), or, when inspection found a Guestprep
+ * install, change only its manager (Manager step, then the run: no archives) or remove it (straight to the run).
+ */
+export type WizardMode = 'prepare' | 'retarget' | 'remove';
+
+/** The steps a retarget goes through: the archives and the plan review are not needed. */
+const RETARGET_STEPS: readonly StepId[] = ['image', 'guest', 'manager', 'run', 'result'];
+const REMOVE_STEPS: readonly StepId[] = ['image', 'guest', 'run', 'result'];
+
 export interface WizardData {
   step: StepId;
+  mode: WizardMode;
   view: 'wizard' | 'history';
   candidates: ImageCandidate[];
   refused: Array<{ name: string; reason: string }>;
@@ -120,6 +134,12 @@ export interface WizardActions {
   deletePreset(name: string): Promise<ErrorData | undefined>;
   previewPlan(): Promise<void>;
   startRun(): Promise<void>;
+  /** Existing install: go to the Manager step with its settings, to change only those (a retarget). */
+  beginRetarget(): void;
+  /** Back to preparing the image the usual way. */
+  leaveRetarget(): void;
+  /** Existing install: remove it (the caller has asked the user to confirm). */
+  startRemoval(): Promise<void>;
   cancelRun(): Promise<ErrorData | undefined>;
   prepareAnother(): void;
 }
@@ -130,6 +150,7 @@ export type WizardStore = StoreApi<WizardState>;
 export function initialData(): WizardData {
   return {
     step: 'image',
+    mode: 'prepare',
     view: 'wizard',
     candidates: [],
     refused: [],
@@ -271,6 +292,8 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       const images = batchImages(s);
       const names = images ? batchNameCheck(s, images.length) : { ok: true };
       if (!names.ok) return { ok: false, reason: `Fix the node name: ${names.message}` };
+      // A retarget has no archives to validate against: the run checks the settings first thing, before any launch.
+      if (s.mode === 'retarget') return { ok: true };
       const v = s.validation;
       if (v.status === 'error' && v.seq === s.formSeq) return { ok: false, reason: `Fix the settings: ${v.error?.message ?? 'invalid'}` };
       if (v.status !== 'ok' || v.seq !== s.formSeq) return { ok: false, reason: 'Checking the settings…' };
@@ -304,15 +327,21 @@ function batchRunStatus(b: BatchRunState): StepStatus {
   return { ok: false, reason: "No image was prepared: see each image's error above, fix them, then go back and run again." };
 }
 
+/** The steps the current mode goes through, in order. */
+export function stepsOf(mode: WizardMode): readonly StepId[] {
+  return mode === 'retarget' ? RETARGET_STEPS : mode === 'remove' ? REMOVE_STEPS : STEPS.map((x) => x.id);
+}
+
 /** A step can be visited when every step before it is valid (and no run is under way). */
 export function canVisit(s: WizardData, step: StepId): boolean {
   if (runActive(s)) return step === 'run';
+  if (!stepsOf(s.mode).includes(step)) return false;
   const target = stepIndex(step);
   if (step === 'run' && s.run.status === 'idle' && s.batch.status === 'idle') return false;
   if (step === 'result' && !runSucceeded(s)) return false;
   for (let i = 0; i < target; i++) {
     const id = STEPS[i]!.id;
-    if (id === 'run' || id === 'result') continue;
+    if (id === 'run' || id === 'result' || !stepsOf(s.mode).includes(id)) continue;
     if (!stepStatus(s, id).ok) return false;
   }
   return true;
@@ -331,6 +360,58 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
     // needs that image, it ends it rather than leave it running until the idle timeout.
     const release = (image: string) => void client.call('image.release', { image });
 
+    /**
+     * Starts a run (prepare, retarget or remove) and follows it: subscribed before the call, since the first
+     * events may arrive before the call answers with the run id.
+     */
+    async function launchRun(plan: PlanPreview | undefined, start: () => Promise<Result<RunStarted>>): Promise<void> {
+      unsubscribe?.();
+      set({ step: 'run', run: startingRun(plan) });
+      let runId: string | undefined;
+      const early: Array<{ kind: 'event'; p: Events['run.event'] } | { kind: 'result'; p: Events['run.result'] }> = [];
+      const onEvent = (p: Events['run.event']) => set((st) => ({ run: reduceRunEvent(st.run, p.event) }));
+      const onResult = (p: Events['run.result']) => {
+        set((st) => ({ run: finishRun(st.run, p.result) }));
+        unsubscribe?.();
+        unsubscribe = undefined;
+        if (get().run.status === 'success' && get().step === 'run') set({ step: 'result' });
+      };
+      const offEvent = client.on('run.event', (p) => (runId === undefined ? early.push({ kind: 'event', p }) : p.runId === runId && onEvent(p)));
+      const offResult = client.on('run.result', (p) => (runId === undefined ? early.push({ kind: 'result', p }) : p.runId === runId && onResult(p)));
+      unsubscribe = () => {
+        offEvent();
+        offResult();
+      };
+      const res = await start();
+      if (!res.ok) {
+        unsubscribe?.();
+        unsubscribe = undefined;
+        set((st) => ({ run: finishRun(st.run, { ok: false, error: res.error }) }));
+        return;
+      }
+      runId = res.value.runId;
+      set((st) => ({ run: { ...st.run, runId, status: st.run.status === 'starting' ? 'running' : st.run.status } }));
+      for (const x of early) {
+        if (x.p.runId !== runId) continue;
+        if (x.kind === 'event') onEvent(x.p);
+        else onResult(x.p);
+      }
+    }
+
+    function startRetargetRun(): Promise<void> {
+      const s = get();
+      const report = s.inspect.report;
+      const rec = report?.guest.existing?.record;
+      if (isActive(s.run) || !report || !rec || !stepStatus(s, 'manager').ok) return Promise.resolve();
+      const f = s.form;
+      const settings: RetargetSettingsInput = { rmUrl: f.rmUrl.trim() };
+      if (f.nodeName.trim()) settings.nodeName = f.nodeName.trim();
+      if (f.nodeSource.trim()) settings.nodeSource = f.nodeSource.trim();
+      if (f.workers.trim() && rec.proactive.generation !== 'legacy') settings.workers = f.workers.trim();
+      if (f.credentialsFile.trim()) settings.credentialsFile = f.credentialsFile.trim();
+      return launchRun(undefined, () => client.call('run.retarget', { image: report.image.path, settings, installDir: rec.installDir }));
+    }
+
     return {
       ...initialData(),
       ...initial,
@@ -342,22 +423,25 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
       async next() {
         const s = get();
         if (s.step === 'review') return get().startRun();
+        if (s.mode === 'retarget' && s.step === 'manager') return startRetargetRun();
         if (!stepStatus(s, s.step).ok) return;
-        const i = stepIndex(s.step);
-        const to = STEPS[i + 1]?.id;
+        const order = stepsOf(s.mode);
+        const to = order[order.indexOf(s.step) + 1];
         if (to) set({ step: to });
       },
 
       back() {
         const s = get();
         if (runActive(s)) return;
-        const i = stepIndex(s.step);
-        // From the run or result, Back returns to the review (the plan), not into a finished run.
+        const order = stepsOf(s.mode);
+        // From the run or result, Back returns to what started the run (the plan, the manager settings, the
+        // guest), not into a finished run.
         if (s.step === 'run' || s.step === 'result') {
-          set({ step: 'review' });
+          set({ step: s.mode === 'retarget' ? 'manager' : s.mode === 'remove' ? 'guest' : 'review' });
           return;
         }
-        if (i > 0) set({ step: STEPS[i - 1]!.id });
+        const i = order.indexOf(s.step);
+        if (i > 0) set({ step: order[i - 1]! });
       },
 
       setView(view) {
@@ -394,7 +478,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
         if (prev.status === 'ok' && prev.path && prev.path !== image) release(prev.path);
         // An image from outside the dropped list (typed, VirtualBox) means one image, not the batch.
         const batchMode = get().batchMode && batchCandidates(get()).includes(image);
-        set({ imagePath: image, batchMode, inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
+        set({ imagePath: image, batchMode, mode: 'prepare', inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
         const res = await client.call('image.inspect', { image });
         // The user may have chosen another image meanwhile: only the latest choice counts, and the
         // appliance kept up for this one is not needed.
@@ -555,44 +639,39 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
         if (runActive(s) || !stepStatus(s, 'review').ok || !s.proactive.info || !s.inspect.report) return;
         const images = batchImages(s);
         if (images) return batchRun.start(images);
-        unsubscribe?.();
-        set({ step: 'run', run: startingRun(s.plan.value), batch: idleBatch });
-        // Subscribe before starting: the first events may arrive before run.start answers with the id.
-        let runId: string | undefined;
-        const early: Array<{ kind: 'event'; p: Events['run.event'] } | { kind: 'result'; p: Events['run.result'] }> = [];
-        const onEvent = (p: Events['run.event']) => set((st) => ({ run: reduceRunEvent(st.run, p.event) }));
-        const onResult = (p: Events['run.result']) => {
-          set((st) => ({ run: finishRun(st.run, p.result) }));
-          unsubscribe?.();
-          unsubscribe = undefined;
-          if (get().run.status === 'success' && get().step === 'run') set({ step: 'result' });
-        };
-        const offEvent = client.on('run.event', (p) => (runId === undefined ? early.push({ kind: 'event', p }) : p.runId === runId && onEvent(p)));
-        const offResult = client.on('run.result', (p) => (runId === undefined ? early.push({ kind: 'result', p }) : p.runId === runId && onResult(p)));
-        unsubscribe = () => {
-          offEvent();
-          offResult();
-        };
-        const res = await client.call('run.start', {
-          image: s.inspect.report.image.path,
-          jre: s.jre.info?.archivePath,
-          proactive: s.proactive.info.archivePath,
-          settings: settingsInput(s),
-          preset: s.preset,
-        });
-        if (!res.ok) {
-          unsubscribe?.();
-          unsubscribe = undefined;
-          set((st) => ({ run: finishRun(st.run, { ok: false, error: res.error }) }));
-          return;
-        }
-        runId = res.value.runId;
-        set((st) => ({ run: { ...st.run, runId, status: st.run.status === 'starting' ? 'running' : st.run.status } }));
-        for (const x of early) {
-          if (x.p.runId !== runId) continue;
-          if (x.kind === 'event') onEvent(x.p);
-          else onResult(x.p);
-        }
+        set({ batch: idleBatch });
+        const { image } = s.inspect.report;
+        const proactive = s.proactive.info.archivePath;
+        await launchRun(s.plan.value, () =>
+          client.call('run.start', { image: image.path, jre: s.jre.info?.archivePath, proactive, settings: settingsInput(s), preset: s.preset }),
+        );
+      },
+
+      beginRetarget() {
+        const s = get();
+        const rec = s.inspect.report?.guest.existing?.record;
+        if (!rec || isActive(s.run)) return;
+        set((st) => ({
+          mode: 'retarget',
+          step: 'manager',
+          preset: undefined,
+          formSeq: st.formSeq + 1,
+          form: { ...emptyForm, rmUrl: rec.rmUrl, nodeName: rec.nodeName, nodeSource: rec.nodeSource, workers: rec.workers !== undefined ? String(rec.workers) : '' },
+          run: idleRun,
+        }));
+      },
+
+      leaveRetarget() {
+        if (isActive(get().run)) return;
+        set((st) => ({ mode: 'prepare', step: 'guest', form: { ...emptyForm }, formSeq: st.formSeq + 1, run: idleRun }));
+      },
+
+      async startRemoval() {
+        const s = get();
+        const report = s.inspect.report;
+        if (isActive(s.run) || !report?.guest.existing) return;
+        set({ mode: 'remove' });
+        await launchRun(undefined, () => client.call('run.remove', { image: report.image.path, installDir: report.guest.existing!.record.installDir }));
       },
 
       async cancelRun() {
@@ -624,7 +703,8 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
           ...initialData(),
           jre: s.jre,
           proactive: s.proactive,
-          form: s.form,
+          // After a retarget or a removal the form held that image's own settings: the next image starts clean.
+          form: s.mode === 'prepare' ? s.form : { ...emptyForm },
           formSeq: s.formSeq + 1,
           preset: s.preset,
           presets: s.presets,

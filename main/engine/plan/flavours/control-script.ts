@@ -1,7 +1,7 @@
 // What the sysvinit and rc.local flavours share: the control script (texts/sysv-script.ts), installed
 // at a place each flavour chooses, and the sentences that describe what it does at boot.
 
-import { rootTextFile, type PlanContext } from '../common';
+import { credentialsPath, rootTextFile, type PlanContext } from '../common';
 import { controlScriptText, serviceLogPath } from '../texts/sysv-script';
 
 export function controlScriptFile(ctx: PlanContext, selfPath: string) {
@@ -13,11 +13,10 @@ export function controlScriptFile(ctx: PlanContext, selfPath: string) {
     selfPath,
     launcherPath: paths.launcher,
     logDir: paths.logs,
-    credentialsPath: settings.credentials ? paths.credentials : undefined,
+    credentialsPath: credentialsPath(ctx),
     pidFile: `/var/run/${settings.serviceName}.pid`,
     tools: { useradd: linux.tools.useradd, runuser: linux.tools.runuser, su: linux.tools.su, nologin: linux.tools.nologin },
     guestprepVersion: ctx.guestprepVersion,
-    now: ctx.now,
     rmUrl: settings.rm.url,
     nodeName: settings.nodeName,
   });
@@ -31,7 +30,7 @@ export function supervisorSentences(ctx: PlanContext): string[] {
     ...(user === 'root'
       ? []
       : [`At its first start it creates the system user ${user} if the guest has none (useradd, or adduser), and gives it ${paths.logs}` +
-          `${settings.credentials ? ' and the credentials file' : ''}.`]),
+          `${credentialsPath(ctx) ? ' and the credentials file' : ''}.`]),
     `A supervisor runs the node as user ${user} and restarts it whenever it exits: after 10 s, then 20, 40, 80, 160 and 180 s at most ` +
       `(10 s again after a run of 10 minutes). Its log: ${serviceLogPath(paths.logs, settings.serviceName)}.`,
   ];

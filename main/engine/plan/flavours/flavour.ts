@@ -6,6 +6,16 @@ import type { PlanContext, Section } from '../common';
 
 export interface Flavour {
   init: InitSystem;
+  /**
+   * Directories outside the install directory that build() creates (mkdir -p) when the guest lacks them.
+   * Inspection says which exist; the plan records those it creates, and `remove` deletes them again.
+   */
+  createsDirs: readonly string[];
   /** The steps after the launcher is written: install and enable the boot service. */
   build(ctx: PlanContext): Section;
+  /**
+   * A retarget (plan/retarget.ts): write again, from the same texts as build(), only the files of the boot
+   * service that carry the manager settings (node name, Resource Manager URL, credentials path).
+   */
+  retarget(ctx: PlanContext): Section;
 }

@@ -14,7 +14,7 @@ const isRoot = process.getuid?.() === 0;
 
 function input(dir: string, over: Partial<SystemdUnitsInput> = {}): SystemdUnitsInput {
   return {
-    guestprepVersion: '0.1.0', now: '2025-03-04T05:06:07.000Z', serviceName: 'pn-test', serviceUser: 'pnuser', installDir: `${dir}/inst`,
+    guestprepVersion: '0.1.0', serviceName: 'pn-test', serviceUser: 'pnuser', installDir: `${dir}/inst`,
     nodeName: 'w1', rmUrl: 'pnp://rm:64738', launcherPath: `${dir}/inst/guestprep/start node.sh`, nodeHome: `${dir}/inst/node`,
     logDir: `${dir}/inst/node/logs`, credentialsPath: `${dir}/inst/guestprep/credentials.cred`, sysusersConf: `${dir}/sysusers.conf`,
     tmpfilesConf: `${dir}/tmpfiles.conf`, systemdSysusers: '/usr/bin/systemd-sysusers', systemdTmpfiles: '/usr/bin/systemd-tmpfiles', ...over,

@@ -25,7 +25,6 @@ function input(over: Partial<ControlScriptInput> = {}): ControlScriptInput {
     pidFile: '/var/run/proactive-node.pid',
     tools: { useradd: '/usr/sbin/useradd', runuser: '/usr/sbin/runuser', su: '/bin/su', nologin: '/usr/sbin/nologin' },
     guestprepVersion: '0.1.0',
-    now: '2025-03-04T05:06:07.000Z',
     rmUrl: 'pnp://rm.example.org:64738',
     nodeName: 'worker-01',
     ...over,

@@ -13,6 +13,7 @@ import type { Expectation, GfCommand, InstallRecord, Plan, PlanStep, UploadRef, 
 import { windowsGuestPath } from '../../settings/windows';
 import { wrapperPath as shippedWrapperPath, WRAPPER_GUEST_NAME, type WindowsArch } from '../../windows/wrapper';
 import { baseName, gf, mergeSections, writeFileCommands, type Section } from '../common';
+import { selfAndParentsOf } from '../paths';
 import { estimatedTarBytes } from '../common-steps';
 import { nodeArguments } from '../texts/launcher';
 import { installRecordText } from '../texts/install-record';
@@ -74,7 +75,18 @@ export function wrapperArch(guestArch: string): WindowsArch {
     'Use an x86 or x64 Windows guest.');
 }
 
-const present = (path: string, type: 'file' | 'dir', contains?: string): Expectation => ({ kind: 'present', path, type, ...(contains !== undefined ? { contains } : {}) });
+export const present = (path: string, type: 'file' | 'dir', contains?: string): Expectation => ({ kind: 'present', path, type, ...(contains !== undefined ? { contains } : {}) });
+
+/** install.json on NTFS, checked by the time stamp this run wrote into it. */
+export function windowsRecordSection(path: string, record: InstallRecord): Section {
+  const stamp = record.updatedAt !== undefined ? `"updatedAt": ${JSON.stringify(record.updatedAt)}` : `"installedAt": ${JSON.stringify(record.installedAt)}`;
+  return {
+    steps: [{ id: 'write-install-record', title: 'Write the install record', commands: writeFileCommands(path, installRecordText(record)) }],
+    expectations: [present(path, 'file', stamp)],
+    files: [],
+    atNextBoot: [],
+  };
+}
 const cmd = (...argv: GfCommand['argv']): GfCommand => ({ argv });
 
 function archiveStep(id: string, title: string, uploadId: string, archive: { archivePath: string; tarBytes?: number; unpackedBytes: number; entryCount: number }, target: string): PlanStep {
@@ -82,6 +94,37 @@ function archiveStep(id: string, title: string, uploadId: string, archive: { arc
   const ref: UploadRef = { id: uploadId, kind: 'tar', source: archive.archivePath, bytes };
   // `mkdir`, not `mkdir-p`: prepare-install-dir removed an earlier install's copy, so anything here is in the way.
   return { id, title, bytes, commands: [gf.mkdir(target), gf.tarIn(ref, target)] };
+}
+
+/** start-node.cmd and the node's arguments (with -f when the node has a credentials file). */
+export function startCmdOf(input: Pick<BuildPlanInput, 'settings' | 'proactive' | 'guestprepVersion'>, w: WindowsPaths['win'], withCredentials: boolean) {
+  const args = nodeArguments(input.settings, input.proactive.generation, withCredentials ? w.credentials : undefined);
+  const text = startCmdText({
+    guestprepVersion: input.guestprepVersion,
+    generation: input.proactive.generation,
+    serviceName: input.settings.serviceName,
+    javaHome: w.javaHome,
+    jvmOptions: input.settings.jvmOptions,
+    workDir: w.startDir,
+    startScript: w.startScript,
+    args,
+  });
+  return { args, text };
+}
+
+/** The service's description (Services shows it): it names the node and its manager. */
+export function serviceDescription(nodeName: string, rmUrl: string): string {
+  return `ProActive node ${nodeName} for ${rmUrl}, installed by Guestprep.`;
+}
+
+/** The guest paths `mkdir -p` of the install folder creates, outermost first, and whether the folder itself is new. */
+export function windowsCreatedDirs(guest: BuildPlanInput['guest'], dir: string): { parents: string[]; dirCreated: boolean } {
+  const previous = guest.existing?.record;
+  const chain = selfAndParentsOf(dir);
+  const earlier = new Set(previous?.createdDirs ?? []);
+  const parents = chain.slice(0, -1).filter((d) => earlier.has(d) || guest.dirsPresent?.[d] === false);
+  const dirCreated = previous ? previous.files.includes(dir) : guest.dirsPresent?.[dir] !== true;
+  return { parents, dirCreated };
 }
 
 /** The plan for a Windows guest (buildPlan dispatches here on guest.osType === 'windows'). */
@@ -131,18 +174,7 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
       }
     : { steps: [], expectations: [], files: [], atNextBoot: [] };
 
-  const args = nodeArguments(settings, proactive.generation, creds ? w.credentials : undefined);
-  const startCmd = startCmdText({
-    guestprepVersion: input.guestprepVersion,
-    now: input.now,
-    generation: proactive.generation,
-    serviceName: svc,
-    javaHome: w.javaHome,
-    jvmOptions: settings.jvmOptions,
-    workDir: w.startDir,
-    startScript: w.startScript,
-    args,
-  });
+  const { args, text: startCmd } = startCmdOf(input, w, creds !== undefined);
   let wrapperSource: string;
   try {
     wrapperSource = pickWrapper(arch);
@@ -171,7 +203,7 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
     controlSet: win.currentControlSet,
     serviceName: svc,
     displayName: 'ProActive node',
-    description: `ProActive node ${settings.nodeName} for ${settings.rm.url}, installed by Guestprep.`,
+    description: serviceDescription(settings.nodeName, settings.rm.url),
     wrapperPath: w.wrapper,
     startCmdPath: w.startCmd,
     workingDirectory: w.node,
@@ -203,7 +235,9 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
   // Files an earlier run recorded under the install folder that this run does not write again (jre\ and
   // node\ go as a whole; the folders themselves stay).
   const current = new Set([g.dir, g.guestprep, ...middle.files, g.record]);
-  const stale = (guest.existing?.record.files ?? []).filter((p) =>
+  const created = windowsCreatedDirs(guest, g.dir);
+  const earlierDirs = new Set(guest.existing?.record.createdDirs ?? []);
+  const stale = (guest.existing?.record.files ?? []).filter((p) => !earlierDirs.has(p) &&
     p.startsWith(`${g.dir}/`) && !current.has(p) && p !== g.jre && p !== g.node && !p.startsWith(`${g.jre}/`) && !p.startsWith(`${g.node}/`) && !p.split('/').includes('..'));
   const prepare: Section = {
     steps: [{
@@ -212,14 +246,16 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
       commands: [...(updating ? [gf.rmRf(g.jre), gf.rmRf(g.node), ...stale.map((p) => gf.rmF(p))] : []), gf.mkdirP(g.dir), gf.mkdirP(g.guestprep)],
     }],
     expectations: [present(g.dir, 'dir'), present(g.guestprep, 'dir'), ...stale.map((path) => ({ kind: 'absent' as const, path }))],
-    files: [g.dir, g.guestprep],
+    files: [...(created.dirCreated ? [g.dir] : []), g.guestprep],
     atNextBoot: [],
   };
+  const previous = guest.existing?.record;
   const record: InstallRecord = {
     tool: 'guestprep',
     formatVersion: 1,
     guestprepVersion: input.guestprepVersion,
-    installedAt: input.now,
+    installedAt: previous?.installedAt ?? input.now,
+    ...(previous ? { updatedAt: input.now } : {}),
     installDir: w.dir,
     serviceName: svc,
     serviceUser: settings.serviceUser,
@@ -231,17 +267,18 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
     jvmOptions: settings.jvmOptions,
     hasCredentials: creds !== undefined,
     ...(jre ? { jre: { version: jre.version, arch: jre.arch, archive: baseName(jre.archivePath) } } : {}),
-    proactive: { version: proactive.version, generation: proactive.generation, archive: baseName(proactive.archivePath) },
+    proactive: {
+      version: proactive.version,
+      generation: proactive.generation,
+      archive: baseName(proactive.archivePath),
+      startScript: proactive.startScript,
+      ...(proactive.windowsStartScript ? { windowsStartScript: proactive.windowsStartScript } : {}),
+    },
     files: [...new Set([...prepare.files, ...middle.files, g.record])],
+    ...(created.parents.length ? { createdDirs: created.parents } : {}),
     windowsService: { controlSet: win.currentControlSet, key: `${win.currentControlSet}\\Services\\${svc}` },
   };
-  const recordText = installRecordText(record);
-  const last: Section = {
-    steps: [{ id: 'write-install-record', title: 'Write the install record', commands: writeFileCommands(g.record, recordText) }],
-    expectations: [present(g.record, 'file', `"installedAt": ${JSON.stringify(input.now)}`)],
-    files: [],
-    atNextBoot: [],
-  };
+  const last = windowsRecordSection(g.record, record);
   const all = mergeSections([prepare, middle, last]);
 
   const callLine = `call ${[w.startScript, ...args].map((a) => (/[\\ ]/.test(a) ? `"${a}"` : a)).join(' ')}`;
