@@ -26,7 +26,13 @@ function walk(dir, out) {
 // Filters match the path inside dist/, so the checkout's own folder name never matches every file.
 const all = walk(root, []).filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x))).sort();
 const unit = all.filter((f) => !/\.(int|boot|e2e)\.test\.js$/.test(f));
-const heavy = all.filter((f) => /\.(int|boot|e2e)\.test\.js$/.test(f));
+// The longest files first (the crash test runs for minutes): the two workers then finish close together.
+const LONG = [/crash-recovery/, /reversible/, /\.boot\.test\.js$/, /hostile/];
+const rank = (f) => {
+  const i = LONG.findIndex((re) => re.test(f));
+  return i < 0 ? LONG.length : i;
+};
+const heavy = all.filter((f) => /\.(int|boot|e2e)\.test\.js$/.test(f)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 // The renderer's unit tests (React, jsdom) run under vitest, between the node unit tier and the heavy one.
 const runRenderer = filters.length === 0 || filters.some((x) => x.includes('renderer'));
 
