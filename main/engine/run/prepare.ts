@@ -20,7 +20,6 @@ import { restreamAsTar } from '../archive/restream';
 import { checkSettingsEarly, validateSettings } from '../settings/validate';
 import { checkCredentialsFile } from './credentials';
 import { buildPlan } from '../plan';
-import { newLaunchStats, LaunchStats } from '../guestfish/launch';
 import { inspectGuest, installDirFacts, mountForWriting } from '../inspect/guest';
 import { expandNodeName, isNodeNamePattern, nodeNameForEarlyCheck } from '../settings/node-name-pattern';
 import type { WarmSession } from './warm';
@@ -28,9 +27,7 @@ import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
 import { ImageTransaction } from './transaction';
 import type { RunJournal } from './journal';
-import { firstErrorInOrder, processJournal, summariseGuest } from './run-common';
-import { selfOwner } from './owner';
-import { ProgressModel } from './progress';
+import { firstErrorInOrder, startRunContext, summariseGuest } from './run-common';
 import { writeDryRunScript } from './dry-run';
 import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
@@ -144,12 +141,8 @@ export function reportBase(tx: ImageTransaction, image: ImageFileInfo, guest: Gu
 }
 
 export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Promise<PrepareReport> {
-  const t0 = Date.now();
-  const emit = (e: RunEvent) => hooks.onEvent?.(e);
-  const progress = new ProgressModel(emit);
-  const notices: string[] = [];
-  const stats: LaunchStats = newLaunchStats();
-  const timings = { checksMs: 0, launchMs: 0, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
+  const run = startRunContext(hooks, 'guestprep prepare');
+  const { t0, emit, progress, notices, stats, timings } = run;
   const installDir = req.settings.installDir ?? DEFAULT_INSTALL_DIR;
 
   // ---- checks: everything that can be refused without an appliance
@@ -159,9 +152,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   // Checked side by side; when several are wrong, report them in the order the user gave them. A warm
   // session checked the image when it opened, and holds it since.
   const [image, archives] = await firstErrorInOrder([warm ? Promise.resolve(warm.image) : precheckImage(req.image), checkArchives(req)] as const);
-  timings.checksMs = Date.now() - t0;
-  progress.phaseDone('checks');
-  if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
+  run.checksDone();
 
   let tx: ImageTransaction;
   let inspected: GuestFacts | undefined;
@@ -170,21 +161,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     emit({ type: 'log', level: 'info', message: 'Using the appliance already running on this image (no launch, no second inspection)' });
     progress.phaseDone('launch');
   } else {
-    tx = await ImageTransaction.open({
-      image,
-      kind: 'prepare',
-      journal: hooks.journal ?? processJournal,
-      owner: selfOwner(hooks.program ?? 'guestprep prepare'),
-      stats,
-      emit,
-      progress,
-      signal: hooks.signal,
-      readOnly: !!req.dryRun,
-      onNotice: (m) => {
-        notices.push(m);
-        emit({ type: 'log', level: 'warn', message: m });
-      },
-    });
+    tx = await run.open(image, 'prepare', !!req.dryRun);
   }
   try {
     timings.launchMs = stats.launchMs;

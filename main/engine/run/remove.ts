@@ -5,23 +5,19 @@
 // is byte-identical after any failure or cancel before the commit.
 
 import { fail } from '../errors';
-import type { ImageFileInfo, InstallRecord, RunEvent } from '../types';
+import type { ImageFileInfo, InstallRecord } from '../types';
 import { precheckImage } from '../image/precheck';
 import { buildRemovePlan, removalQueries } from '../plan/remove';
 import { notPrepared } from '../plan/retarget';
-import { newLaunchStats, LaunchStats } from '../guestfish/launch';
 import { inspectGuest } from '../inspect/guest';
 import { readRemovalState } from '../inspect/removal';
 import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
-import { ImageTransaction } from './transaction';
-import { selfOwner } from './owner';
-import { ProgressModel } from './progress';
 import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
 import type { PrepareHooks } from './prepare';
 import type { RunTimings } from './retarget';
-import { processJournal, summariseGuest, type GuestSummary } from './run-common';
+import { startRunContext, summariseGuest, type GuestSummary } from './run-common';
 
 export interface RemoveRequest {
   image: string;
@@ -51,33 +47,14 @@ export interface RemoveReport {
 }
 
 export async function remove(req: RemoveRequest, hooks: PrepareHooks = {}): Promise<RemoveReport> {
-  const t0 = Date.now();
-  const emit = (e: RunEvent) => hooks.onEvent?.(e);
-  const progress = new ProgressModel(emit);
-  const notices: string[] = [];
-  const stats: LaunchStats = newLaunchStats();
-  const timings: RunTimings = { checksMs: 0, launchMs: 0, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
+  const run = startRunContext(hooks, 'guestprep remove');
+  const { t0, emit, progress, notices, stats, timings } = run;
 
   emit({ type: 'phase', phase: 'checks', message: 'Checking the image' });
   const image = await precheckImage(req.image);
-  timings.checksMs = Date.now() - t0;
-  progress.phaseDone('checks');
-  if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
+  run.checksDone();
 
-  const tx = await ImageTransaction.open({
-    image,
-    kind: 'remove',
-    journal: hooks.journal ?? processJournal,
-    owner: selfOwner(hooks.program ?? 'guestprep remove'),
-    stats,
-    emit,
-    progress,
-    signal: hooks.signal,
-    onNotice: (m) => {
-      notices.push(m);
-      emit({ type: 'log', level: 'warn', message: m });
-    },
-  });
+  const tx = await run.open(image, 'remove');
   try {
     timings.launchMs = stats.launchMs;
     emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest and its Guestprep install' });

@@ -4,23 +4,19 @@
 // The image is byte-identical after any failure or cancel before the commit.
 
 import { fail } from '../errors';
-import type { ImageFileInfo, NodeSettings, RetargetSettingsInput, RunEvent } from '../types';
+import type { ImageFileInfo, NodeSettings, RetargetSettingsInput } from '../types';
 import { precheckImage } from '../image/precheck';
 import { checkRetargetEarly, retargetSettings, type RetargetSettings } from '../settings/retarget';
 import { checkCredentialsFile } from './credentials';
 import { buildRetargetPlan } from '../plan/retarget';
 import { notPrepared } from '../plan/retarget';
-import { newLaunchStats, LaunchStats } from '../guestfish/launch';
 import { inspectGuest } from '../inspect/guest';
 import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
-import { ImageTransaction } from './transaction';
-import { selfOwner } from './owner';
-import { ProgressModel } from './progress';
 import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
 import type { PrepareHooks } from './prepare';
-import { firstErrorInOrder, processJournal, summariseGuest, type GuestSummary } from './run-common';
+import { firstErrorInOrder, startRunContext, summariseGuest, type GuestSummary, type PhaseTimings } from './run-common';
 
 export interface RetargetRequest {
   image: string;
@@ -30,15 +26,7 @@ export interface RetargetRequest {
   installDir?: string;
 }
 
-export interface RunTimings {
-  checksMs: number;
-  launchMs: number;
-  inspectMs: number;
-  writeMs: number;
-  verifyMs: number;
-  commitMs: number;
-  totalMs: number;
-}
+export type RunTimings = PhaseTimings;
 
 export interface RetargetReport {
   operation: 'retarget';
@@ -64,12 +52,8 @@ export interface RetargetReport {
 }
 
 export async function retarget(req: RetargetRequest, hooks: PrepareHooks = {}): Promise<RetargetReport> {
-  const t0 = Date.now();
-  const emit = (e: RunEvent) => hooks.onEvent?.(e);
-  const progress = new ProgressModel(emit);
-  const notices: string[] = [];
-  const stats: LaunchStats = newLaunchStats();
-  const timings: RunTimings = { checksMs: 0, launchMs: 0, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
+  const run = startRunContext(hooks, 'guestprep retarget');
+  const { t0, emit, progress, notices, stats, timings } = run;
 
   emit({ type: 'phase', phase: 'checks', message: 'Checking the image and the new settings' });
   checkRetargetEarly(req.settings);
@@ -77,24 +61,9 @@ export async function retarget(req: RetargetRequest, hooks: PrepareHooks = {}): 
     precheckImage(req.image),
     req.settings.credentialsFile ? checkCredentialsFile(req.settings.credentialsFile) : Promise.resolve(undefined),
   ] as const);
-  timings.checksMs = Date.now() - t0;
-  progress.phaseDone('checks');
-  if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
+  run.checksDone();
 
-  const tx = await ImageTransaction.open({
-    image,
-    kind: 'retarget',
-    journal: hooks.journal ?? processJournal,
-    owner: selfOwner(hooks.program ?? 'guestprep retarget'),
-    stats,
-    emit,
-    progress,
-    signal: hooks.signal,
-    onNotice: (m) => {
-      notices.push(m);
-      emit({ type: 'log', level: 'warn', message: m });
-    },
-  });
+  const tx = await run.open(image, 'retarget');
   try {
     timings.launchMs = stats.launchMs;
     emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest and its Guestprep install' });
