@@ -108,6 +108,11 @@ export interface GuestFacts {
   dirsPresent?: Record<string, boolean>;
   /** Windows guests only: what the Windows plan needs (see WindowsFacts). */
   windows?: WindowsFacts;
+  /**
+   * Which inspection found the root: 'quick' (a plain Linux disk read with a few targeted queries) or
+   * 'libguestfs' (its `inspect-os`, for everything else). Reported, so a slow inspection can be explained.
+   */
+  inspectedBy?: 'quick' | 'libguestfs';
 }
 
 /** A Windows service (a Services subkey of the current control set) that runs a Guestprep service wrapper. */

@@ -22,16 +22,3 @@ test('free space is bavail * frsize (root-reserved blocks do not count)', () => 
   assert.equal(parseStatvfsFree(text), 70 * 1024);
   assert.equal(parseStatvfsFree('garbage'), 0);
 });
-
-test('driveOf and onDrive map devices to the drives of a multi-disk appliance', async () => {
-  const { driveOf, onDrive } = await import('./guest');
-  assert.equal(driveOf('/dev/sda1'), 0);
-  assert.equal(driveOf('/dev/sdb'), 1);
-  assert.equal(driveOf('/dev/vdz3'), 25);
-  assert.equal(driveOf('/dev/sdaa1'), 26);
-  assert.equal(driveOf('/dev/mapper/vg-root'), undefined);
-  assert.equal(onDrive('/dev/sda2', 1), '/dev/sdb2');
-  assert.equal(onDrive('/dev/sdb1', 0), '/dev/sda1');
-  assert.equal(onDrive('/dev/sda1', 26), '/dev/sdaa1');
-  assert.equal(onDrive('/dev/vg/lv', 1), undefined);
-});

@@ -10,11 +10,15 @@ import { fail } from '../errors';
 import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
 import { encryptedVolumes, isFile, one } from './queries';
+import { driveOf, onDrive } from './drives';
+import { quickInspectLinux } from './quick-linux';
 import { parseStat } from '../execute/verify';
 import { FLAVOURS } from '../plan/flavours/registry';
 import { selfAndParentsOf } from '../plan/paths';
 import { inspectWindows } from './windows';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
+
+export { driveOf, onDrive } from './drives';
 
 export interface InspectOptions {
   /** Install directory the run will use: free space is measured on the filesystem that holds it. */
@@ -23,8 +27,13 @@ export interface InspectOptions {
   readonly: boolean;
   /** In an appliance with several drives: inspect only the OS on this drive (0-based). */
   drive?: number;
-  /** The output of an `inspect-os` already run in this appliance (it inspects every drive at once). */
-  roots?: string[];
+  /**
+   * `inspect-os` of this appliance, run at most once for all its drives (it inspects every drive at once):
+   * a batch shares it between its images. Asked only when the quick Linux path does not apply.
+   */
+  roots?: () => Promise<string[]>;
+  /** false: go straight to libguestfs's inspection (tests comparing the two). */
+  quick?: boolean;
 }
 
 /**
@@ -35,7 +44,70 @@ export interface InspectOptions {
 export class AmbiguousDriveError extends Error {}
 
 export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
-  const all = opts.roots ?? lines((await s.exec(['inspect-os'])).output);
+  // Nothing of the guest may be mounted yet: both ways mount filesystems themselves to look inside.
+  await s.exec(['umount-all'], { tolerate: true });
+  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive });
+  const found: FoundRoot = quick && 'facts' in quick ? { ...quick.facts, osType: 'linux', by: 'quick' } : await libguestfsRoot(s, opts);
+  const { root, osType, mountpoints } = found;
+  for (const m of mountpoints) {
+    // Only the root must mount; a broken /boot or swap-like entry should not stop us.
+    const r = await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
+    if (!r.ok) m.device = `${m.device} (not mounted: ${r.error})`;
+  }
+
+  const facts: GuestFacts = {
+    root,
+    osType,
+    distro: found.distro,
+    majorVersion: found.majorVersion,
+    minorVersion: found.minorVersion,
+    productName: found.productName,
+    arch: found.arch,
+    hostname: found.hostname,
+    mountpoints,
+    freeBytes: 0,
+    freeBytesMountpoint: '/',
+    inspectedBy: found.by,
+  };
+
+  if (osType === 'windows') {
+    // inspectWindows mounts what it needs itself (we did above) and reads the registry in this session.
+    const win = await inspectWindows(s, root, { readonly: opts.readonly });
+    facts.windows = win;
+    if (win.arch) facts.arch = win.arch;
+    return installDirFacts(s, facts, opts.installDir);
+  }
+  if (osType !== 'linux') {
+    fail(
+      'GUEST_UNSUPPORTED_OS',
+      `This guest runs ${found.productName || osType}; Guestprep prepares Linux and Windows guests.`,
+      'Pick the disk of a Linux or Windows VM.',
+    );
+  }
+
+  facts.linux = await linuxBootFacts(s);
+  return installDirFacts(s, facts, opts.installDir);
+}
+
+interface FoundRoot {
+  root: string;
+  osType: string;
+  distro: string;
+  majorVersion: number;
+  minorVersion: number;
+  productName: string;
+  arch: string;
+  hostname: string;
+  mountpoints: Array<{ mountpoint: string; device: string }>;
+  by: 'quick' | 'libguestfs';
+}
+
+/**
+ * libguestfs's own inspection (`inspect-os` and the inspect-get-* queries): every guest the quick path
+ * leaves (Windows, LVM, encryption, RAID, multi-boot, no OS...), with its refusals for the last three.
+ */
+async function libguestfsRoot(s: GuestfishSession, opts: InspectOptions): Promise<FoundRoot> {
+  const all = opts.roots ? await opts.roots() : lines((await s.exec(['inspect-os'])).output);
   if (opts.drive !== undefined && all.some((r) => driveOf(r) === undefined)) {
     throw new AmbiguousDriveError(`The appliance found OS roots on mapped devices (LVM?): ${all.join(', ')}`);
   }
@@ -97,13 +169,7 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
       m.device = own;
     }
   }
-  for (const m of mountpoints) {
-    // Only the root must mount; a broken /boot or swap-like entry should not stop us.
-    const r = await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
-    if (!r.ok) m.device = `${m.device} (not mounted: ${r.error})`;
-  }
-
-  const facts: GuestFacts = {
+  return {
     root,
     osType,
     distro,
@@ -113,27 +179,8 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
     arch,
     hostname: hostname === 'unknown' ? '' : hostname,
     mountpoints,
-    freeBytes: 0,
-    freeBytesMountpoint: '/',
+    by: 'libguestfs',
   };
-
-  if (osType === 'windows') {
-    // inspectWindows mounts what it needs itself (we did above) and reads the registry in this session.
-    const win = await inspectWindows(s, root, { readonly: opts.readonly });
-    facts.windows = win;
-    if (win.arch) facts.arch = win.arch;
-    return installDirFacts(s, facts, opts.installDir);
-  }
-  if (osType !== 'linux') {
-    fail(
-      'GUEST_UNSUPPORTED_OS',
-      `This guest runs ${product || osType}; Guestprep prepares Linux and Windows guests.`,
-      'Pick the disk of a Linux or Windows VM.',
-    );
-  }
-
-  facts.linux = await linuxBootFacts(s);
-  return installDirFacts(s, facts, opts.installDir);
 }
 
 /**
@@ -178,24 +225,6 @@ export async function installDirFacts(s: GuestfishSession, facts: GuestFacts, in
     out.dirsPresent = await dirsPresent(s, [...(dirForRecord.startsWith('/') ? selfAndParentsOf(dirForRecord) : []), ...FLAVOURS[facts.linux.init].createsDirs]);
   }
   return out;
-}
-
-/** Which drive of the appliance (0 = the first -a) a device is on; undefined for LVM and other mapped devices. */
-export function driveOf(device: string): number | undefined {
-  const m = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)\d*$/.exec(device);
-  if (!m) return undefined;
-  let n = 0;
-  for (const c of m[1]) n = n * 26 + (c.charCodeAt(0) - 96);
-  return n - 1;
-}
-
-/** The same partition on another drive: /dev/sda2 on drive 1 is /dev/sdb2 (undefined for mapped devices). */
-export function onDrive(device: string, drive: number): string | undefined {
-  const m = /^(\/dev\/(?:sd|vd|hd|xvd))([a-z]+)(\d*)$/.exec(device);
-  if (!m) return undefined;
-  let letters = '';
-  for (let n = drive + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(97 + ((n - 1) % 26)) + letters;
-  return `${m[1]}${letters}${m[3]}`;
 }
 
 /**

@@ -148,7 +148,10 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     const roundLaunchMs = stats.launchMs;
     for (const slot of group) slot.progress.phaseDone('launch');
 
-    let roots: string[] | undefined;
+    // inspect-os sees every drive at once: run it at most once per appliance, and only for an image the
+    // quick Linux inspection leaves to it.
+    let inspected: Promise<string[]> | undefined;
+    const roots = () => (inspected ??= session.exec(['inspect-os']).then((r) => r.output.split('\n').map((l) => l.trim()).filter(Boolean)));
     for (let k = 0; k < group.length; k++) {
       const slot = group[k];
       const tx = slot.tx!;
@@ -157,7 +160,6 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       const timings = { checksMs, launchMs: roundLaunchMs, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
       try {
         tx.attach(session);
-        roots ??= (await session.exec(['inspect-os'])).output.split('\n').map((l) => l.trim()).filter(Boolean);
         slot.emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
         const ti = Date.now();
         const guest = await inspectGuest(session, { installDir, readonly: false, drive: k, roots });

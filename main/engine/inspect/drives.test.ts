@@ -1,0 +1,15 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { driveOf, onDrive } from './drives';
+
+test('driveOf and onDrive map devices to the drives of a multi-disk appliance', () => {
+  assert.equal(driveOf('/dev/sda1'), 0);
+  assert.equal(driveOf('/dev/sdb'), 1);
+  assert.equal(driveOf('/dev/vdz3'), 25);
+  assert.equal(driveOf('/dev/sdaa1'), 26);
+  assert.equal(driveOf('/dev/mapper/vg-root'), undefined);
+  assert.equal(onDrive('/dev/sda2', 1), '/dev/sdb2');
+  assert.equal(onDrive('/dev/sdb1', 0), '/dev/sda1');
+  assert.equal(onDrive('/dev/sda1', 26), '/dev/sdaa1');
+  assert.equal(onDrive('/dev/vg/lv', 1), undefined);
+});
