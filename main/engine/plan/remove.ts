@@ -19,7 +19,7 @@
 
 import { createHash } from 'node:crypto';
 import { fail } from '../errors';
-import type { Expectation, FileStat, GuestFacts, InstallRecord, Plan, PlanStep, UploadRef } from '../types';
+import type { Expectation, FileStat, GuestFacts, InstallRecord, Plan, PlanStep } from '../types';
 import { regText } from '../quote/reg';
 import { gf, writeFileCommands, type Section } from './common';
 import { notPrepared } from './retarget';
@@ -28,6 +28,7 @@ import { mentions, removeInsservTarget } from './texts/insserv-depend';
 import { newRcLocalText, RC_LOCAL_MARKER, removeRcLocalLine } from './texts/rc-local';
 import { removeAccountLines } from './texts/accounts';
 import { SYSTEM_PREFIX } from './texts/service-reg';
+import { mergeIntoSystemHive } from './windows/hive-merge';
 import { windowsGuestPath } from '../settings/windows';
 
 export type PathKind = 'file' | 'dir' | 'symlink' | 'other' | 'absent';
@@ -227,17 +228,11 @@ export function buildRemovePlan(input: RemovePlanInput): Plan {
     const keys = [...new Set([record.windowsService?.key, win.existingService && win.existingService.name === record.serviceName ? `${win.currentControlSet}\\Services\\${record.serviceName}` : undefined].filter((k): k is string => !!k))];
     if (keys.length) {
       const reg = regText(keys.map((k) => ({ key: `${SYSTEM_PREFIX}\\${k}`, remove: true })), [`Guestprep ${input.guestprepVersion}: removes the Windows service ${record.serviceName}.`]);
-      const hive: UploadRef = { id: 'system-hive', kind: 'scratch', source: '', bytes: 0, fileName: 'SYSTEM.hive' };
-      const regRef: UploadRef = { id: 'service-reg', kind: 'content', source: '', bytes: 0, content: reg, fileName: 'remove-service.reg' };
       sections.push({
         steps: [{
           id: 'unregister-service',
           title: `Remove the Windows service ${record.serviceName} from the registry`,
-          commands: [
-            { argv: ['download', win.systemHivePath, { upload: hive }] },
-            { local: true, argv: ['hivexregedit', '--merge', '--prefix', SYSTEM_PREFIX, { upload: hive }, { upload: regRef }] },
-            { argv: ['upload', { upload: hive }, win.systemHivePath] },
-          ],
+          commands: mergeIntoSystemHive(win.systemHivePath, reg, 'remove-service.reg'),
         }],
         expectations: keys.map((key) => ({ kind: 'registry-absent' as const, hivePath: win.systemHivePath, prefix: SYSTEM_PREFIX, key })),
         files: [],

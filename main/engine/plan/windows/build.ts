@@ -9,7 +9,7 @@
 // expectations are of kind 'present'.
 
 import { fail } from '../../errors';
-import type { Expectation, GfCommand, InstallRecord, Plan, PlanStep, UploadRef, WindowsFacts } from '../../types';
+import type { Expectation, InstallRecord, Plan, PlanStep, UploadRef, WindowsFacts } from '../../types';
 import { windowsGuestPath } from '../../settings/windows';
 import { wrapperPath as shippedWrapperPath, WRAPPER_GUEST_NAME, type WindowsArch } from '../../windows/wrapper';
 import { baseName, gf, mergeSections, writeFileCommands, type Section } from '../common';
@@ -19,6 +19,7 @@ import { nodeArguments } from '../texts/launcher';
 import { installRecordText } from '../texts/install-record';
 import { startCmdText } from '../texts/start-cmd';
 import { serviceRegistry, SYSTEM_PREFIX } from '../texts/service-reg';
+import { mergeIntoSystemHive } from './hive-merge';
 import type { BuildPlanInput } from '../build';
 
 /** Windows and guest spellings of every path the plan uses. */
@@ -87,7 +88,6 @@ export function windowsRecordSection(path: string, record: InstallRecord): Secti
     atNextBoot: [],
   };
 }
-const cmd = (...argv: GfCommand['argv']): GfCommand => ({ argv });
 
 function archiveStep(id: string, title: string, uploadId: string, archive: { archivePath: string; tarBytes?: number; unpackedBytes: number; entryCount: number }, target: string): PlanStep {
   const bytes = archive.tarBytes ?? estimatedTarBytes(archive);
@@ -210,17 +210,11 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
     logFile: w.logFile,
     replace,
   });
-  const hive: UploadRef = { id: 'system-hive', kind: 'scratch', source: '', bytes: 0, fileName: 'SYSTEM.hive' };
-  const regRef: UploadRef = { id: 'service-reg', kind: 'content', source: '', bytes: 0, content: reg.text, fileName: 'service.reg' };
   const registry: Section = {
     steps: [{
       id: 'register-service',
       title: `Register the Windows service ${svc} (${win.currentControlSet})`,
-      commands: [
-        cmd('download', win.systemHivePath, { upload: hive }),
-        { local: true, argv: ['hivexregedit', '--merge', '--prefix', SYSTEM_PREFIX, { upload: hive }, { upload: regRef }] },
-        cmd('upload', { upload: hive }, win.systemHivePath),
-      ],
+      commands: mergeIntoSystemHive(win.systemHivePath, reg.text, 'service.reg'),
     }],
     expectations: reg.keys.map((k) => ({ kind: 'registry' as const, hivePath: win.systemHivePath, prefix: SYSTEM_PREFIX, key: k.key, values: k.values })),
     files: [],

@@ -5,15 +5,15 @@
 // values, the wrapper, the JRE and the node stay as they are.
 
 import { fail } from '../../errors';
-import type { GfCommand, InstallRecord, Plan, UploadRef } from '../../types';
+import type { InstallRecord, Plan } from '../../types';
 import { regText } from '../../quote/reg';
 import { baseName, gf, mergeSections, writeFileCommands, type Section } from '../common';
 import { SYSTEM_PREFIX } from '../texts/service-reg';
+import { mergeIntoSystemHive } from './hive-merge';
 import type { RetargetPlanInput } from '../retarget';
 import { archivesOfRecord } from '../retarget';
 import { present, serviceDescription, startCmdOf, windowsPaths, windowsRecordSection } from './build';
 
-const cmd = (...argv: GfCommand['argv']): GfCommand => ({ argv });
 
 export function buildWindowsRetargetPlan(input: RetargetPlanInput, record: InstallRecord): Plan {
   const { guest, settings } = input;
@@ -52,19 +52,13 @@ export function buildWindowsRetargetPlan(input: RetargetPlanInput, record: Insta
   const reg = regText([{ key: `${SYSTEM_PREFIX}\\${key}`, values: { Description: { type: 'sz', data: description } } }], [
     `Guestprep ${input.guestprepVersion}: the description of the Windows service ${record.serviceName}, which names the node and its manager.`,
   ]);
-  const hive: UploadRef = { id: 'system-hive', kind: 'scratch', source: '', bytes: 0, fileName: 'SYSTEM.hive' };
-  const regRef: UploadRef = { id: 'service-reg', kind: 'content', source: '', bytes: 0, content: reg, fileName: 'service.reg' };
   const main: Section = {
     steps: [
       { id: 'write-start-cmd', title: 'Write the node start script (start-node.cmd) for the new manager', commands: writeFileCommands(g.startCmd, text) },
       {
         id: 'update-service-description',
         title: `Update the description of the Windows service ${record.serviceName}`,
-        commands: [
-          cmd('download', win.systemHivePath, { upload: hive }),
-          { local: true, argv: ['hivexregedit', '--merge', '--prefix', SYSTEM_PREFIX, { upload: hive }, { upload: regRef }] },
-          cmd('upload', { upload: hive }, win.systemHivePath),
-        ],
+        commands: mergeIntoSystemHive(win.systemHivePath, reg, 'service.reg'),
       },
     ],
     expectations: [
