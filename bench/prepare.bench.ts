@@ -75,18 +75,23 @@ function seedWindowsInputs(fx: Fixtures): SeedWindowsInputs {
   return { jreTgz: a.windowsJre, jreTop: a.windowsJreTop, proactiveTgz: a.proactiveTgz, proactiveTop: a.proactiveTop, rmUrl: RM_URL };
 }
 
-async function oursCold(image: string, jre: string, proactive: string): Promise<CaseRun> {
+/** Wall clock and peak RSS of this process (sampled every 100 ms) while `work` runs: how our cases are timed. */
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; rssPeak: number }> {
   const rss = new RssSampler(100);
   rss.start();
   const t0 = process.hrtime.bigint();
-  let report: PrepareReport;
   let rssPeak = 0;
+  let result: T;
   try {
-    report = await prepare({ image, jre, proactive, settings: { rmUrl: RM_URL } });
+    result = await work();
   } finally {
     rssPeak = rss.stop();
   }
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { result, ms: Number(process.hrtime.bigint() - t0) / 1e6, rssPeak };
+}
+
+async function oursCold(image: string, jre: string, proactive: string): Promise<CaseRun> {
+  const { result: report, ms, rssPeak } = await timed(() => prepare({ image, jre, proactive, settings: { rmUrl: RM_URL } }));
   return { ms, launches: report.launches, images: 1, rssPeak, reports: [report] };
 }
 
@@ -145,18 +150,13 @@ function warmRunCases(fx: Fixtures): BenchCase[] {
         const image = copyOf(fx.linuxImage);
         const journal = memoryJournal();
         const warm = await WarmSession.open(image, { journal, program: 'bench' });
-        const rss = new RssSampler(100);
-        rss.start();
-        const t0 = process.hrtime.bigint();
-        let report: PrepareReport;
-        let rssPeak = 0;
+        let run: Awaited<ReturnType<typeof timed<PrepareReport>>>;
         try {
-          report = await prepare({ image, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL } }, { journal, warm });
+          run = await timed(() => prepare({ image, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL } }, { journal, warm }));
         } finally {
-          rssPeak = rss.stop();
           await warm.release('bench case over');
         }
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const { result: report, ms, rssPeak } = run;
         return { ms, launches: warm.report.launches + report.launches, images: 1, rssPeak, reports: [report] };
       },
     },
@@ -193,17 +193,8 @@ function batchCases(fx: Fixtures): BenchCase[] {
       side: 'ours',
       async run(copyOf) {
         const images = Array.from({ length: BATCH }, () => copyOf(fx.linuxImage));
-        const rss = new RssSampler(100);
-        rss.start();
-        const t0 = process.hrtime.bigint();
-        let rssPeak = 0;
-        let r: Awaited<ReturnType<typeof prepareBatch>>;
-        try {
-          r = await prepareBatch({ images, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL, nodeName: 'node-{n}' } });
-        } finally {
-          rssPeak = rss.stop();
-        }
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const { result: r, ms, rssPeak } = await timed(() =>
+          prepareBatch({ images, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL, nodeName: 'node-{n}' } }));
         const failed = r.items.filter((i) => !i.ok);
         if (failed.length) throw new Error(`batch: ${failed.length} image(s) failed: ${failed.map((f) => (f.ok ? '' : `${f.error.code} ${f.error.message}`)).join('; ')}`);
         return { ms, launches: r.launches, images: BATCH, rssPeak, reports: r.items.map((i) => (i.ok ? i.report : undefined)).filter((x): x is PrepareReport => !!x) };

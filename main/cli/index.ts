@@ -40,24 +40,41 @@ const defaultIo: Io = {
   isTty: !!process.stderr.isTTY,
 };
 
-/** Reports events on the terminal: a bar while writing, phase lines otherwise; JSON lines with --json. */
+/** Which image of a batch a Reporter speaks for (n counts from 1). */
+export interface ReportedImage {
+  image: string;
+  n: number;
+  total: number;
+}
+
+/**
+ * Reports events on the terminal: a bar while writing, phase lines otherwise; JSON lines with --json.
+ * For one image of a batch, every line and JSON event names the image, and there is no bar (the images'
+ * events interleave).
+ */
 export class Reporter {
   private bar?: SingleBar;
   private step = '';
+  private readonly prefix: string;
   constructor(
     private readonly io: Io,
     private readonly json: boolean,
     private readonly verbose = false,
-  ) {}
+    private readonly about?: ReportedImage,
+  ) {
+    this.prefix = about ? `[${about.n}/${about.total}] ${basename(about.image)}: ` : '';
+  }
 
   event(e: RunEvent): void {
     if (this.json) {
-      if (e.type !== 'log' || e.level !== 'debug' || this.verbose) this.io.out(JSON.stringify({ type: 'event', event: e }) + '\n');
+      const who = this.about ? { image: this.about.image, n: this.about.n } : {};
+      if (e.type !== 'log' || e.level !== 'debug' || this.verbose) this.io.out(JSON.stringify({ type: 'event', ...who, event: e }) + '\n');
       return;
     }
+    if (this.about && (e.type === 'step' || e.type === 'progress')) return;
     switch (e.type) {
       case 'phase':
-        if (!this.bar && e.phase !== 'done') this.io.err(`${e.message}...\n`);
+        if (!this.bar && e.phase !== 'done') this.io.err(`${this.prefix}${e.message}...\n`);
         break;
       case 'step':
         if (e.status === 'running') this.step = `${e.index + 1}/${e.total} ${e.title}`;
@@ -74,8 +91,8 @@ export class Reporter {
         if (e.percent >= 100) this.stop();
         break;
       case 'log':
-        if (e.level === 'warn') this.line(`Note: ${e.message}\n`);
-        else if (this.verbose) this.line(`  ${e.message}\n`);
+        if (e.level === 'warn') this.line(`${this.prefix}Note: ${e.message}\n`);
+        else if (this.verbose) this.line(`  ${this.prefix}${e.message}\n`);
         break;
       default:
         break;
@@ -318,18 +335,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
       const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
       const recs = new Map(images.map((img, i) => [i + 1, recordCliRun(store, { image: img, preset: input.preset }, { warn })]));
+      const reps = new Map(images.map((image, i) => [i + 1, new Reporter(io, !!o.json, !!o.verbose, { image, n: i + 1, total: images.length })]));
       const r = await prepareBatch(
         { images, jre: input.jre, proactive: input.proactive, settings: input.settings },
         {
           signal: ac.signal,
           journal: store?.journal,
           program: 'guestprep prepare',
-          onEvent: (img, n, e) => {
+          onEvent: (_image, n, e) => {
             recs.get(n)?.event(e);
-            if (o.json) {
-              if (e.type !== 'log' || e.level !== 'debug' || o.verbose) io.out(JSON.stringify({ type: 'event', image: img, n, event: e }) + '\n');
-            } else if (e.type === 'phase' && e.phase !== 'done') io.err(`[${n}/${images.length}] ${basename(img)}: ${e.message}...\n`);
-            else if (e.type === 'log' && (e.level === 'warn' || o.verbose)) io.err(`[${n}/${images.length}] ${basename(img)}: ${e.message}\n`);
+            reps.get(n)?.event(e);
           },
           onItem: (item) => {
             if (item.ok) recs.get(item.n)?.succeeded(item.report);
