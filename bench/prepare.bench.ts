@@ -275,6 +275,7 @@ function printResults(cases: BenchCase[], results: Map<string, CaseRun[]>, runs:
         phaseRows.push([c.label, `  step ${s.id}${s.bytes ? ` (${megabytes(s.bytes)})` : ''}`, seconds(median(reports.map((r) => r.steps.find((x) => x.id === s.id)?.ms ?? NaN)))]);
       }
       phaseRows.push([c.label, 'hypervisor', reports[0].hypervisor ?? '?']);
+      phaseRows.push([c.label, 'inspected by', [...new Set(reports.map((r) => r.guest.inspectedBy ?? '?'))].join(', ')]);
       phaseRows.push([c.label, 'failed launch attempts (all runs)', String(reports.reduce((n, r) => n + r.failedLaunchAttempts, 0))]);
     }
   }
