@@ -76,7 +76,9 @@ test('fstab devices resolve on the guest\'s own drive only', () => {
   assert.equal(resolveSpec('LABEL=root', 1, devices, ids), '/dev/sdb1');
   // The guest's /dev/sda2 is its own second partition, here on drive 1.
   assert.equal(resolveSpec('/dev/sda2', 1, devices, ids), '/dev/sdb2');
+  assert.equal(resolveSpec('/dev/vda2', 1, devices, ids), '/dev/sdb2', 'a KVM guest names its disk vda');
   assert.equal(resolveSpec('/dev/sda3', 1, devices, ids), undefined);
+  assert.equal(resolveSpec('/dev/sdb1', 1, devices, ids), undefined, 'a second disk of the VM is not in this image');
   assert.equal(resolveSpec('UUID=CCCC', 1, devices, ids), undefined);
   // Two filesystems with one UUID on one disk: not ours to pick.
   assert.equal(resolveSpec('UUID=AAAA', 1, devices, [...ids, { d: '/dev/sdb3', uuid: 'AAAA', label: '' }]), undefined);

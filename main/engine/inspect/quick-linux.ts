@@ -19,7 +19,7 @@
 
 import { posix } from 'node:path';
 import type { GuestfishSession } from '../guestfish/session';
-import { driveOf, onDrive } from './drives';
+import { driveOf } from './drives';
 
 export interface QuickLinuxFacts {
   root: string;
@@ -307,8 +307,11 @@ export function resolveSpec(
   if (m) return byId('uuid', m[1].replace(/^"|"$/g, ''));
   m = /^LABEL=(.+)$/.exec(spec) ?? /^\/dev\/disk\/by-label\/(.+)$/.exec(spec);
   if (m) return byId('label', m[1].replace(/^"|"$/g, '').replace(/\\x20/g, ' '));
-  // /dev/sda2 in the guest's fstab means its own disk: the same partition on the drive it sits on here.
-  if (drive === undefined) return undefined;
-  const own = onDrive(spec, drive);
-  return own && devices.includes(own) ? own : undefined;
+  // /dev/sda2 (or vda2, hda2, xvda2: the name depends on the VM's disk controller) in the guest's fstab is
+  // the second partition of its own first disk: here, that partition of the drive it sits on. Another
+  // disk of the VM (sdb1) is not in this image.
+  m = /^\/dev\/(?:sd|vd|hd|xvd)a(\d*)$/.exec(spec);
+  if (!m || drive === undefined) return undefined;
+  const partNo = m[1];
+  return devices.find((d) => driveOf(d) === drive && /^\/dev\/(?:sd|vd|hd|xvd)[a-z]+(\d*)$/.exec(d)?.[1] === partNo);
 }
