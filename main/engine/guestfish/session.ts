@@ -29,6 +29,11 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Extra environment (tests). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Adds a temporary scratch disk of this many bytes after the drives (libguestfs deletes it when the
+   * appliance ends): a batch unpacks the archives there once and copies them into each guest.
+   */
+  scratchBytes?: number;
 }
 
 export interface CommandResult {
@@ -86,6 +91,12 @@ export class GuestfishSession {
    */
   static async launch(opts: SessionOptions): Promise<GuestfishSession> {
     const s = new GuestfishSession(opts);
+    if (opts.scratchBytes) {
+      await s.exec(['add-drive-scratch', String(Math.ceil(opts.scratchBytes))], { tolerate: false }).catch((e: unknown) => {
+        s.kill();
+        throw e;
+      });
+    }
     const r = await s.exec(['run'], { tolerate: false }).catch((e: unknown) => {
       s.kill();
       throw e;

@@ -4,11 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSampleGuest } from '../../sample/sample-guest';
 import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
+import { readGuestTrees, diffTrees } from '../../sample/guest-tree';
+import { prepare } from './prepare';
 import { prepareBatch } from './batch';
 import { inspectImage } from './inspect-image';
 
@@ -78,4 +80,30 @@ test('three guests in one launch, named from a pattern; a non-disk and a full gu
   const insp = await inspectImage(b);
   assert.equal(insp.guest.existing?.record.nodeName, 'node-3-beta');
   assert.equal(insp.guest.linux?.init, 'sysvinit');
+});
+
+test('a batch unpacks the archives once and copies them: each guest ends with the tree a single run gives', async () => {
+  const base = await guest('Same', 'systemd', 'same');
+  const copy = (name: string) => {
+    const dir = join(root, 'VirtualBox VMs', name);
+    mkdirSync(dir, { recursive: true });
+    const p = join(dir, `${name}.vdi`);
+    copyFileSync(base, p);
+    return p;
+  };
+  const [single, b1, b2] = [copy('Single'), copy('B1'), copy('B2')];
+  const settings = { rmUrl: 'pnp://rm.example.org', nodeName: 'same-node' };
+  await prepare({ image: single, jre, proactive, settings });
+  const logs: string[] = [];
+  const r = await prepareBatch({ images: [b1, b2], jre, proactive, settings }, { onEvent: (_i, _n, e) => { if (e.type === 'log') logs.push(e.message); } });
+  assert.ok(r.items.every((i) => i.ok), JSON.stringify(r.items.map((i) => (i.ok ? 'ok' : i.error))));
+  assert.equal(r.launches, 1);
+  assert.ok(logs.some((m) => /Unpacking the archives once for the 2 images/.test(m)), 'the archives were staged');
+  assert.ok(!logs.some((m) => /failed/.test(m)), logs.join('\n'));
+  const record = '/opt/proactive/guestprep/install.json';
+  const [ts, t1, t2] = await readGuestTrees([single, b1, b2].map((path) => ({ path, format: 'vdi' })));
+  assert.deepEqual(diffTrees(ts, t1, { ignore: (p) => p === record }), [], 'first image of the batch: the tree of a single run');
+  assert.deepEqual(diffTrees(ts, t2, { ignore: (p) => p === record }), [], 'second image: the same');
+  assert.ok(t1.get('/opt/proactive/jre/bin/java'), 'the JRE is there');
+  assert.ok(![...t1.keys()].some((p) => p.includes('guestprep-staging')), 'no staging folder left');
 });

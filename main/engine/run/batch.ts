@@ -14,7 +14,7 @@
 
 import { basename } from 'node:path';
 import { toErrorData, type ErrorData } from '../errors';
-import type { GuestFacts, ImageFileInfo, RunEvent, SettingsInput } from '../types';
+import type { GuestFacts, ImageFileInfo, RunEvent, SettingsInput, UploadRef } from '../types';
 import { precheckImage } from '../image/precheck';
 import { launchAppliance, newLaunchStats } from '../guestfish/launch';
 import type { GuestfishSession } from '../guestfish/session';
@@ -26,6 +26,10 @@ import { DEFAULT_INSTALL_DIR } from './defaults';
 import { checkArchives, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
 import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
+import { onDrive } from '../inspect/drives';
+import { executeSteps } from '../execute/executor';
+import { estimatedTarBytes } from '../plan/common-steps';
+import { copyFromStage, stageBytes, stageSteps } from './stage';
 
 export interface BatchRequest {
   images: string[];
@@ -65,6 +69,8 @@ interface Slot {
 }
 
 const MAX_ROUNDS = 4;
+/** From this many images in one appliance, the archives are unpacked once on a scratch disk (stage.ts). */
+const STAGE_MIN_IMAGES = 2;
 
 export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): Promise<BatchReport> {
   const t0 = Date.now();
@@ -98,6 +104,12 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     }),
   );
   const checksMs = Date.now() - t0;
+  const stageUploads: UploadRef[] = [
+    ...(archives.jre ? [{ id: 'jre', kind: 'tar' as const, source: archives.jre.archivePath, bytes: archives.jre.tarBytes ?? estimatedTarBytes(archives.jre) }] : []),
+    { id: 'proactive', kind: 'tar', source: archives.proactive.archivePath, bytes: archives.proactive.tarBytes ?? estimatedTarBytes(archives.proactive) },
+  ];
+  // Off for the rest of the batch once staging failed: each image then gets its own stream, as a single run.
+  let staging = process.env.GUESTPREP_BATCH_STAGING !== '0';
 
   const alone: Slot[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -125,10 +137,14 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     const group = pending.filter((s) => !s.result && s.tx);
     if (group.length === 0) break;
     for (const slot of group) slot.emit({ type: 'phase', phase: 'launch', message: `Starting the libguestfs appliance (${group.length} disk${group.length > 1 ? 's' : ''})` });
+    const stage = staging && group.length >= STAGE_MIN_IMAGES
+      ? { device: onDrive('/dev/sda', group.length)!, bytes: stageBytes(stageUploads.map((r) => r.bytes)) }
+      : undefined;
     let session: GuestfishSession;
     try {
       session = await launchAppliance({
         drives: group.map((s) => s.tx!.drive),
+        scratchBytes: stage?.bytes,
         readonly: false,
         stats,
         signal: hooks.signal,
@@ -147,6 +163,23 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     }
     const roundLaunchMs = stats.launchMs;
     for (const slot of group) slot.progress.phaseDone('launch');
+
+    let staged = new Set<string>();
+    if (stage) {
+      for (const slot of group) slot.emit({ type: 'log', level: 'info', message: `Unpacking the archives once for the ${group.length} images of this appliance` });
+      try {
+        await executeSteps(session, stageSteps(stage.device, stageUploads), {
+          openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive),
+          signal: hooks.signal,
+        });
+        staged = new Set(stageUploads.map((r) => r.id));
+      } catch (err) {
+        // Nothing of any image was written yet: if guestfish ended, every image starts over below.
+        staging = false;
+        const m = `Unpacking the archives once for the batch failed (${toErrorData(err).message}); each image gets its own copy streamed instead`;
+        for (const slot of group) slot.emit({ type: 'log', level: 'warn', message: m });
+      }
+    }
 
     // inspect-os sees every drive at once: run it at most once per appliance, and only for an image the
     // quick Linux inspection leaves to it.
@@ -167,7 +200,9 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
         timings.inspectMs = Date.now() - ti;
         slot.progress.phaseDone('inspect');
         const tw = Date.now();
-        const steps = await tx.write(made.plan.steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
+        // Linux guests copy the staged archives; NTFS gains nothing from it (stage.ts).
+        const planSteps = stage && staged.size > 0 && guest.osType === 'linux' ? copyFromStage(made.plan.steps, stage.device, staged) : made.plan.steps;
+        const steps = await tx.write(planSteps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
         timings.writeMs = Date.now() - tw;
         const tv = Date.now();
         const verification = await tx.verify(made.plan.expectations, guest.mountpoints);
