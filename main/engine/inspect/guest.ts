@@ -46,10 +46,12 @@ export class AmbiguousDriveError extends Error {}
 export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
   // Nothing of the guest may be mounted yet: both ways mount filesystems themselves to look inside.
   await s.exec(['umount-all'], { tolerate: true });
-  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive });
+  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive, readonly: opts.readonly });
   const found: FoundRoot = quick && 'facts' in quick ? { ...quick.facts, osType: 'linux', by: 'quick' } : await libguestfsRoot(s, opts);
   const { root, osType, mountpoints } = found;
   for (const m of mountpoints) {
+    // The quick inspection leaves the root mounted as asked.
+    if (found.by === 'quick' && m.mountpoint === '/') continue;
     // Only the root must mount; a broken /boot or swap-like entry should not stop us.
     const r = await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.mountpoint !== '/' });
     if (!r.ok) m.device = `${m.device} (not mounted: ${r.error})`;
@@ -313,16 +315,16 @@ export async function linuxBootFacts(s: GuestfishSession): Promise<LinuxBootFact
     isDir(s, '/etc/rc.d/init.d'),
   ]);
   const tools: LinuxBootFacts['tools'] = {};
-  for (const [key, candidates] of Object.entries(TOOL_CANDIDATES) as Array<[keyof LinuxBootFacts['tools'], string[]]>) {
-    for (const c of candidates) {
-      if (await isFile(s, c)) {
-        tools[key] = c;
-        break;
-      }
-    }
+  // Every candidate asked at once (pipelined), then the first present one of each tool kept.
+  const candidates = Object.entries(TOOL_CANDIDATES) as Array<[keyof LinuxBootFacts['tools'], string[]]>;
+  const present = await Promise.all(candidates.map(([, paths]) => Promise.all(paths.map((c) => isFile(s, c)))));
+  for (const [i, [key, paths]] of candidates.entries()) {
+    const found = paths.find((_, j) => present[i][j]);
+    if (found) tools[key] = found;
   }
   const facts: LinuxBootFacts = { init: 'rclocal', tools };
-  const rcLocal = (await realpath(s, '/etc/rc.local')) ?? (await realpath(s, '/etc/rc.d/rc.local'));
+  const [etcRcLocal, rhRcLocal] = await Promise.all([realpath(s, '/etc/rc.local'), realpath(s, '/etc/rc.d/rc.local')]);
+  const rcLocal = etcRcLocal ?? rhRcLocal;
   if (rcLocal && (await isFile(s, rcLocal))) {
     facts.rcLocalPath = rcLocal;
     facts.rcLocalText = await readText(s, rcLocal);

@@ -38,10 +38,21 @@ const ROOT_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs']);
 /** Filesystems that never hold a root and need no look inside. */
 const SKIPPED_TYPES = new Set(['', 'swap', 'vfat', 'msdos', 'iso9660']);
 
-/** Why the quick path gave up, for the debug log. */
+/**
+ * The facts, with the root left mounted at / the way the caller asked (read-only or not): or why the quick
+ * path gave up (for the debug log), with nothing left mounted.
+ */
 export type QuickOutcome = { facts: QuickLinuxFacts } | { fallback: string };
 
-export async function quickInspectLinux(s: GuestfishSession, opts: { drive?: number } = {}): Promise<QuickOutcome> {
+export interface QuickOptions {
+  /** In an appliance with several drives: the OS on this drive (0-based). */
+  drive?: number;
+  /** How the root is left mounted (default read-only). */
+  readonly?: boolean;
+}
+
+export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions = {}): Promise<QuickOutcome> {
+  const readonly = opts.readonly ?? true;
   const parts = await listOf(s, 'list-partitions');
   const onThis = (d: string) => opts.drive === undefined || driveOf(d) === opts.drive;
   // A disk with no partition table can hold a filesystem (or an LVM physical volume) itself.
@@ -56,13 +67,16 @@ export async function quickInspectLinux(s: GuestfishSession, opts: { drive?: num
     else if (!SKIPPED_TYPES.has(t)) return { fallback: `${candidates[i]} is ${t}` };
   }
 
-  // Each Linux filesystem is looked into; the root stays mounted (read-only) to read its facts.
+  // Each Linux filesystem is looked into; the root stays mounted to read its facts. Several are probed
+  // read-only; a lone one is mounted the way the caller wants it at once (a run mounts its root read-write
+  // anyway, in its overlay), which saves an unmount and a mount.
+  const probeReadonly = linux.length === 1 ? readonly : true;
   const roots: string[] = [];
   let mountedRoot: string | undefined;
   for (const dev of linux) {
     if (mountedRoot) await s.exec(['umount', '/'], { tolerate: true });
     mountedRoot = undefined;
-    const kind = await rootKind(s, dev);
+    const kind = await rootKind(s, dev, probeReadonly);
     if (kind === 'unsure') {
       await s.exec(['umount', '/'], { tolerate: true });
       return { fallback: `${dev} has /etc but no fstab or os-release` };
@@ -79,8 +93,12 @@ export async function quickInspectLinux(s: GuestfishSession, opts: { drive?: num
     return { fallback: `${roots.length} Linux roots` };
   }
   const root = roots[0];
+  let keepMounted = false;
   try {
-    if (mountedRoot !== root && !(await mounted(s, root))) return { fallback: `${root} does not mount` };
+    if (mountedRoot !== root || probeReadonly !== readonly) {
+      if (mountedRoot) await s.exec(['umount', '/'], { tolerate: true });
+      if (!(await mounted(s, root, readonly))) return { fallback: `${root} does not mount` };
+    }
     const [osRelease, hostname, fstab, arch, debianVersion] = await Promise.all([
       readFirst(s, ['/etc/os-release', '/usr/lib/os-release']),
       readFirst(s, ['/etc/hostname', '/etc/HOSTNAME']),
@@ -97,6 +115,7 @@ export async function quickInspectLinux(s: GuestfishSession, opts: { drive?: num
     const mountpoints = await resolveMountpoints(s, entries, root, drive, candidates);
     if (!mountpoints) return { fallback: `${root}: an fstab device is not on this disk` };
     const version = versionOf(release, debianVersion);
+    keepMounted = true;
     return {
       facts: {
         root,
@@ -110,7 +129,7 @@ export async function quickInspectLinux(s: GuestfishSession, opts: { drive?: num
       },
     };
   } finally {
-    await s.exec(['umount', '/'], { tolerate: true });
+    if (!keepMounted) await s.exec(['umount', '/'], { tolerate: true });
   }
 }
 
@@ -124,16 +143,16 @@ async function answer(s: GuestfishSession, argv: string[]): Promise<string> {
   return r.ok ? r.output.trim() : '';
 }
 
-async function mounted(s: GuestfishSession, dev: string): Promise<boolean> {
-  return (await s.exec(['mount-ro', dev, '/'], { tolerate: true })).ok;
+async function mounted(s: GuestfishSession, dev: string, readonly: boolean): Promise<boolean> {
+  return (await s.exec([readonly ? 'mount-ro' : 'mount', dev, '/'], { tolerate: true })).ok;
 }
 
 /**
  * A Linux root has /etc with fstab and an os-release; /boot, /home and data volumes have no /etc. The
  * filesystem is left mounted at / ('unmounted': it did not mount), for the caller to read or unmount.
  */
-async function rootKind(s: GuestfishSession, dev: string): Promise<'root' | 'other' | 'unsure' | 'unmounted'> {
-  if (!(await mounted(s, dev))) return 'unmounted';
+async function rootKind(s: GuestfishSession, dev: string, readonly: boolean): Promise<'root' | 'other' | 'unsure' | 'unmounted'> {
+  if (!(await mounted(s, dev, readonly))) return 'unmounted';
   const [etc, fstab, etcRelease, usrRelease] = await Promise.all([
     answer(s, ['is-dir', '/etc']),
     answer(s, ['is-file', '/etc/fstab', 'followsymlinks:true']),
