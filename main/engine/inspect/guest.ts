@@ -11,7 +11,7 @@ import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../typ
 import type { GuestfishSession } from '../guestfish/session';
 import { encryptedVolumes, isFile, one } from './queries';
 import { driveOf, onDrive } from './drives';
-import { quickInspectLinux } from './quick-linux';
+import { quickInspectLinux, type QuickLinuxFacts } from './quick-linux';
 import { parseStat } from '../execute/verify';
 import { FLAVOURS } from '../plan/flavours/registry';
 import { selfAndParentsOf } from '../plan/paths';
@@ -91,17 +91,10 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
   return installDirFacts(s, facts, opts.installDir);
 }
 
-interface FoundRoot {
-  root: string;
-  osType: string;
-  distro: string;
-  majorVersion: number;
-  minorVersion: number;
-  productName: string;
-  arch: string;
-  hostname: string;
-  mountpoints: Array<{ mountpoint: string; device: string }>;
-  by: 'quick' | 'libguestfs';
+/** The root and its OS facts, whichever inspection found them. */
+interface FoundRoot extends QuickLinuxFacts {
+  osType: GuestFacts['osType'];
+  by: NonNullable<GuestFacts['inspectedBy']>;
 }
 
 /**

@@ -20,18 +20,10 @@
 import { posix } from 'node:path';
 import type { GuestfishSession } from '../guestfish/session';
 import { driveOf } from './drives';
+import type { GuestFacts } from '../types';
 
-export interface QuickLinuxFacts {
-  root: string;
-  distro: string;
-  majorVersion: number;
-  minorVersion: number;
-  productName: string;
-  arch: string;
-  hostname: string;
-  /** Shortest mountpoint first, as parseMountpoints orders them. */
-  mountpoints: Array<{ mountpoint: string; device: string }>;
-}
+/** The OS facts of GuestFacts, found without inspect-os (mountpoints shortest first, as parseMountpoints orders them). */
+export type QuickLinuxFacts = Pick<GuestFacts, 'root' | 'distro' | 'majorVersion' | 'minorVersion' | 'productName' | 'arch' | 'hostname' | 'mountpoints'>;
 
 /** Filesystems a Linux root may be on, for this quick path. Others (btrfs subvolumes, ZFS...) go to inspect-os. */
 const ROOT_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs']);
