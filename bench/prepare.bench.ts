@@ -259,9 +259,11 @@ function printResults(cases: BenchCase[], results: Map<string, CaseRun[]>, runs:
     }
     const reports = rs.flatMap((r) => r.reports ?? []);
     if (reports.length) {
-      const t = (k: keyof PrepareReport['timings']) => seconds(median(reports.map((r) => r.timings[k])));
+      const t = (k: keyof PrepareReport['timings']) => seconds(median(reports.map((r) => r.timings[k] ?? 0)));
       phaseRows.push(
-        [c.label, 'checks', t('checksMs')], [c.label, 'launch', t('launchMs')], [c.label, 'inspect', t('inspectMs')],
+        [c.label, 'checks', t('checksMs')],
+        [c.label, 'archive disks (host, before the launch)', seconds(median(reports.map((r) => r.timings.archiveDisksMs ?? 0)))],
+        [c.label, 'launch', t('launchMs')], [c.label, 'inspect', t('inspectMs')],
         [c.label, 'write incl. upload', t('writeMs')], [c.label, 'verify', t('verifyMs')], [c.label, 'commit', t('commitMs')],
         [c.label, 'total (report)', t('totalMs')],
         // What no phase counts: creating the overlay (tens of ms), and closing the session between verify and
@@ -302,7 +304,10 @@ async function main(): Promise<void> {
     ]);
     const fx: Fixtures = { root, linuxImage, windowsImage, archives };
 
-    const cases: BenchCase[] = [...coldCases(fx), ...warmRunCases(fx), ...batchCases(fx)];
+    // BENCH_CASES=seed-linux,ours-linux-cold runs only those cases (ids as printed in the log), for A/B work.
+    const only = (process.env.BENCH_CASES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    const cases: BenchCase[] = [...coldCases(fx), ...warmRunCases(fx), ...batchCases(fx)].filter((c) => only.length === 0 || only.includes(c.id));
+    if (cases.length === 0) throw new Error(`BENCH_CASES matches no case: ${only.join(', ')}`);
     const results = new Map<string, CaseRun[]>();
     for (let round = 0; round < runs; round++) {
       for (const c of cases) {
@@ -318,7 +323,7 @@ async function main(): Promise<void> {
           if (!results.has(c.id)) results.set(c.id, []);
           results.get(c.id)!.push(r);
           const rss = r.rssPeak !== undefined ? `, peak RSS ${(r.rssPeak / MB).toFixed(0)} MB` : '';
-          log(`round ${round + 1}/${runs}: ${c.label}: ${seconds(r.ms)} s, ${r.launches} launch(es)${rss}`);
+          log(`round ${round + 1}/${runs}: ${c.id} (${c.label}): ${seconds(r.ms)} s, ${r.launches} launch(es)${rss}`);
         } finally {
           for (const p of copies) rmSync(p, { force: true });
         }

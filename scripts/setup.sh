@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 # overlays and commits, qemu-system for the boot tests, debootstrap for the bootable test guests,
 # hivex/ntfs-3g for Windows guests, xz-utils for .tar.xz archives, mingw-w64 to rebuild and check the Windows
 # service wrapper, wine64 to test it, chromium for the end-to-end tests of the app, cryptsetup-bin for the
-# encrypted sample disk of the hostile-input tests (libguestfs pulls it in too; named so it cannot go missing).
+# encrypted sample disk of the hostile-input tests (libguestfs pulls it in too; named so it cannot go missing),
+# squashfs-tools for sqfstar (the archives unpacked into read-only disks of the appliance; without it runs
+# stream them, more slowly).
 PACKAGES=(libguestfs-tools guestfs-tools qemu-utils qemu-system-x86 linux-image-amd64 libwin-hivex-perl ntfs-3g
   debootstrap xz-utils zstd ca-certificates make gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64
-  binutils-mingw-w64-i686 wine wine64 chromium cryptsetup-bin)
+  binutils-mingw-w64-i686 wine wine64 chromium cryptsetup-bin squashfs-tools)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -49,3 +49,14 @@ test('a host program that fails fails the step, with its stderr in the details',
   const missing: PlanStep[] = [{ id: 'x', title: 'X', commands: [{ local: true, argv: ['guestprep-no-such-program-here'] }] }];
   await assert.rejects(executeSteps(fakeSession(), missing, noUpload), (e: unknown) => e instanceof GuestprepError && /could not be started/.test(e.message));
 });
+
+test('a sized step that streams nothing (a copy from an archive disk) reports its bytes when it ends', async () => {
+  const events: unknown[] = [];
+  const steps: PlanStep[] = [
+    { id: 'upload-jre', title: 'JRE', bytes: 4096, commands: [{ argv: ['cp-a', '/opt/p/jre.guestprep-staging/.', '/opt/p/jre'] }] },
+    { id: 'write-launcher', title: 'Launcher', commands: [{ argv: ['mkdir-p', '/opt/p/bin'] }] },
+  ];
+  const timings = await executeSteps(fakeSession(), steps, { ...noUpload, onEvent: (e) => events.push(e) });
+  assert.deepEqual(timings.map((t) => t.bytes), [4096, undefined]);
+  assert.deepEqual(events.filter((e) => (e as { type: string }).type === 'bytes'), [{ type: 'bytes', stepId: 'upload-jre', sent: 4096, total: 4096 }]);
+});

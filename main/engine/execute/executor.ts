@@ -47,6 +47,11 @@ export async function executeSteps(s: GuestfishSession, steps: PlanStep[], opts:
         opts.onEvent?.({ type: 'step', stepId: step.id, title: step.title, status: 'failed', index: i, total: steps.length });
         throw attributeToStep(err, step, opts.signal);
       }
+      if (!bytes && step.bytes) {
+        // Copied from an archive disk (archive-disks.ts) rather than streamed: its bytes land all at once.
+        bytes = step.bytes;
+        opts.onEvent?.({ type: 'bytes', stepId: step.id, sent: bytes, total: bytes });
+      }
       timings.push({ id: step.id, ms: Date.now() - t0, ...(bytes ? { bytes } : {}) });
       opts.onEvent?.({ type: 'step', stepId: step.id, title: step.title, status: 'done', index: i, total: steps.length });
     }

@@ -30,10 +30,10 @@ export interface SessionOptions {
   /** Extra environment (tests). */
   env?: NodeJS.ProcessEnv;
   /**
-   * Adds a temporary scratch disk of this many bytes after the drives (libguestfs deletes it when the
-   * appliance ends): a batch unpacks the archives there once and copies them into each guest.
+   * Disks added read-only after `drives` (devices after theirs): the archives, unpacked on the host into
+   * one squashfs image each (archive-disks.ts), which a run copies from instead of streaming them.
    */
-  scratchBytes?: number;
+  readonlyDrives?: Drive[];
 }
 
 export interface CommandResult {
@@ -91,8 +91,8 @@ export class GuestfishSession {
    */
   static async launch(opts: SessionOptions): Promise<GuestfishSession> {
     const s = new GuestfishSession(opts);
-    if (opts.scratchBytes) {
-      await s.exec(['add-drive-scratch', String(Math.ceil(opts.scratchBytes))], { tolerate: false }).catch((e: unknown) => {
+    for (const d of opts.readonlyDrives ?? []) {
+      await s.exec(['add-drive', d.path, `format:${d.format}`, 'readonly:true'], { tolerate: false }).catch((e: unknown) => {
         s.kill();
         throw e;
       });

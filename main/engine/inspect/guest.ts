@@ -34,6 +34,17 @@ export interface InspectOptions {
   roots?: () => Promise<string[]>;
   /** false: go straight to libguestfs's inspection (tests comparing the two). */
   quick?: boolean;
+  /**
+   * How many of the appliance's drives are guest disks; the ones after them are Guestprep's own (the
+   * archive disks, archive-disks.ts) and are never taken for a part of the guest. Default: all.
+   */
+  guestDrives?: number;
+}
+
+/** A device on one of Guestprep's own drives (after the guest disks), which no guest can mean. */
+export function onOwnDrive(device: string, guestDrives: number | undefined): boolean {
+  const d = driveOf(device);
+  return guestDrives !== undefined && d !== undefined && d >= guestDrives;
 }
 
 /**
@@ -46,7 +57,7 @@ export class AmbiguousDriveError extends Error {}
 export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
   // Nothing of the guest may be mounted yet: both ways mount filesystems themselves to look inside.
   await s.exec(['umount-all'], { tolerate: true });
-  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive, readonly: opts.readonly });
+  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive, readonly: opts.readonly, guestDrives: opts.guestDrives });
   const found: FoundRoot = quick && 'facts' in quick ? { ...quick.facts, osType: 'linux', by: 'quick' } : await libguestfsRoot(s, opts);
   const { root, osType, mountpoints } = found;
   for (const m of mountpoints) {
@@ -102,7 +113,7 @@ interface FoundRoot extends QuickLinuxFacts {
  * leaves (Windows, LVM, encryption, RAID, multi-boot, no OS...), with its refusals for the last three.
  */
 async function libguestfsRoot(s: GuestfishSession, opts: InspectOptions): Promise<FoundRoot> {
-  const all = opts.roots ? await opts.roots() : lines((await s.exec(['inspect-os'])).output);
+  const all = (opts.roots ? await opts.roots() : lines((await s.exec(['inspect-os'])).output)).filter((r) => !onOwnDrive(r, opts.guestDrives));
   if (opts.drive !== undefined && all.some((r) => driveOf(r) === undefined)) {
     throw new AmbiguousDriveError(`The appliance found OS roots on mapped devices (LVM?): ${all.join(', ')}`);
   }
@@ -121,7 +132,7 @@ async function libguestfsRoot(s: GuestfishSession, opts: InspectOptions): Promis
       );
     }
     // What the disk does hold tells a data disk (or a wrong disk) apart at a glance.
-    const held = lines(fsList).filter((l) => l.startsWith('/dev/')).map((l) => l.replace(': ', ' '));
+    const held = lines(fsList).filter((l) => l.startsWith('/dev/') && !onOwnDrive(l.split(':')[0], opts.guestDrives)).map((l) => l.replace(': ', ' '));
     const holds = held.length === 0 ? ' (it holds no filesystem at all)' : ` (it holds ${held.slice(0, 4).join(', ')}${held.length > 4 ? ', ...' : ''})`;
     fail('GUEST_NO_OS', `No operating system was found on this disk${holds}.`,
       'Pick the system disk of the VM (the one it boots from), not a data disk. Nothing was written.', { detail: fsList });
@@ -151,7 +162,9 @@ async function libguestfsRoot(s: GuestfishSession, opts: InspectOptions): Promis
     one(s, 'inspect-get-hostname', root),
     s.exec(['inspect-get-mountpoints', root]).then((r) => r.output),
   ]);
-  const mountpoints = parseMountpoints(mps);
+  // An fstab entry naming a second disk of the VM (`/dev/sdb`) may resolve to one of our own drives: the
+  // guest cannot mean it, and without that drive libguestfs would have found nothing there.
+  const mountpoints = parseMountpoints(mps).filter((m) => !onOwnDrive(m.device, opts.guestDrives));
   if (opts.drive !== undefined && mountpoints.some((m) => driveOf(m.device) !== opts.drive)) {
     // With several drives, libguestfs resolves the guest's fstab against all of them: `/dev/sda2` in the
     // fstab of the guest on the second drive, or a UUID= shared by clones, lands on another drive. The

@@ -41,12 +41,15 @@ export interface QuickOptions {
   drive?: number;
   /** How the root is left mounted (default read-only). */
   readonly?: boolean;
+  /** Drives from this index on are not the guest's (archive disks): never looked into. */
+  guestDrives?: number;
 }
 
 export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions = {}): Promise<QuickOutcome> {
   const readonly = opts.readonly ?? true;
   const parts = await listOf(s, 'list-partitions');
-  const onThis = (d: string) => opts.drive === undefined || driveOf(d) === opts.drive;
+  const onThis = (d: string) =>
+    (opts.drive === undefined || driveOf(d) === opts.drive) && (opts.guestDrives === undefined || (driveOf(d) ?? 0) < opts.guestDrives);
   // A disk with no partition table can hold a filesystem (or an LVM physical volume) itself.
   const mine = parts.filter(onThis);
   const candidates = mine.length > 0 ? mine : (await listOf(s, 'list-devices')).filter(onThis);

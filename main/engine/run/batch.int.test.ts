@@ -4,40 +4,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSampleGuest } from '../../sample/sample-guest';
-import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
+import { openWorkspace, type Workspace } from '../../../test/support/workspace';
 import { readGuestTrees, diffTrees } from '../../sample/guest-tree';
 import { prepare } from './prepare';
 import { prepareBatch } from './batch';
 import { inspectImage } from './inspect-image';
 
+let ws: Workspace;
 let root: string;
 let jre: string;
 let proactive: string;
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'gp batch (int) '));
-  process.env.GUESTPREP_STATE_DIR = join(root, 'state');
-  [jre, proactive] = await Promise.all([
-    makeSampleJre(root, { version: '17.0.9', kind: 'tar.gz', fillerBytes: 1024 * 1024 }),
-    makeSampleProactive(root, { generation: 'modern', kind: 'zip', fillerBytes: 1024 * 1024 }),
-  ]);
+  ws = await openWorkspace('batch');
+  ({ root, jre, proactive } = ws);
 });
 
-after(() => {
-  delete process.env.GUESTPREP_STATE_DIR;
-  rmSync(root, { recursive: true, force: true });
-});
+after(() => ws.close());
 
-async function guest(name: string, flavour: 'systemd' | 'sysvinit' | 'rclocal', hostname: string, sizeMb = 96): Promise<string> {
-  const dir = join(root, 'VirtualBox VMs', name);
-  mkdirSync(dir, { recursive: true });
-  return buildSampleGuest(dir, { flavour, hostname, format: 'vdi', sizeMb });
-}
+const guest = (name: string, flavour: 'systemd' | 'sysvinit' | 'rclocal', hostname: string, sizeMb?: number) => ws.guest(name, { flavour, hostname, sizeMb });
 
 test('three guests in one launch, named from a pattern; a non-disk and a full guest fail alone', async () => {
   const a = await guest('A', 'systemd', 'alpha');
@@ -82,7 +70,7 @@ test('three guests in one launch, named from a pattern; a non-disk and a full gu
   assert.equal(insp.guest.linux?.init, 'sysvinit');
 });
 
-test('a batch unpacks the archives once and copies them: each guest ends with the tree a single run gives', async () => {
+test('archive disks give each guest exactly the tree a streamed run gives, in a batch and alone', async () => {
   const base = await guest('Same', 'systemd', 'same');
   const copy = (name: string) => {
     const dir = join(root, 'VirtualBox VMs', name);
@@ -91,19 +79,31 @@ test('a batch unpacks the archives once and copies them: each guest ends with th
     copyFileSync(base, p);
     return p;
   };
-  const [single, b1, b2] = [copy('Single'), copy('B1'), copy('B2')];
+  const [streamed, single, b1, b2] = [copy('Streamed'), copy('Single'), copy('B1'), copy('B2')];
   const settings = { rmUrl: 'pnp://rm.example.org', nodeName: 'same-node' };
-  await prepare({ image: single, jre, proactive, settings });
+  const steps = (r: { steps: Array<{ id: string }> }) => r.steps.map((s) => s.id).join(' ');
+  process.env.GUESTPREP_ARCHIVE_DISKS = '0';
+  let plain;
+  try {
+    plain = await prepare({ image: streamed, jre, proactive, settings });
+  } finally {
+    delete process.env.GUESTPREP_ARCHIVE_DISKS;
+  }
+  assert.equal(plain.timings.archiveDisksMs, undefined, 'streamed: no disks were made');
   const logs: string[] = [];
+  const alone = await prepare({ image: single, jre, proactive, settings }, { onEvent: (e) => { if (e.type === 'log') logs.push(e.message); } });
+  assert.ok(alone.timings.archiveDisksMs !== undefined);
+  assert.equal(steps(alone), steps(plain), 'the same steps either way');
   const r = await prepareBatch({ images: [b1, b2], jre, proactive, settings }, { onEvent: (_i, _n, e) => { if (e.type === 'log') logs.push(e.message); } });
   assert.ok(r.items.every((i) => i.ok), JSON.stringify(r.items.map((i) => (i.ok ? 'ok' : i.error))));
   assert.equal(r.launches, 1);
-  assert.ok(logs.some((m) => /Unpacking the archives once for the 2 images/.test(m)), 'the archives were staged');
-  assert.ok(!logs.some((m) => /failed/.test(m)), logs.join('\n'));
+  assert.ok(!logs.some((m) => /could not be unpacked into disk images/.test(m)), logs.join('\n'));
   const record = '/opt/proactive/guestprep/install.json';
-  const [ts, t1, t2] = await readGuestTrees([single, b1, b2].map((path) => ({ path, format: 'vdi' })));
-  assert.deepEqual(diffTrees(ts, t1, { ignore: (p) => p === record }), [], 'first image of the batch: the tree of a single run');
-  assert.deepEqual(diffTrees(ts, t2, { ignore: (p) => p === record }), [], 'second image: the same');
-  assert.ok(t1.get('/opt/proactive/jre/bin/java'), 'the JRE is there');
-  assert.ok(![...t1.keys()].some((p) => p.includes('guestprep-staging')), 'no staging folder left');
+  const [tp, ts, t1, t2] = await readGuestTrees([streamed, single, b1, b2].map((path) => ({ path, format: 'vdi' })));
+  assert.deepEqual(diffTrees(tp, ts, { ignore: (p) => p === record }), [], 'a single run from the disks: the tree of a streamed run');
+  assert.deepEqual(diffTrees(tp, t1, { ignore: (p) => p === record }), [], 'first image of the batch: the same');
+  assert.deepEqual(diffTrees(tp, t2, { ignore: (p) => p === record }), [], 'second image: the same');
+  assert.ok(ts.get('/opt/proactive/jre/bin/java'), 'the JRE is there');
+  for (const t of [ts, t1, t2]) assert.ok(![...t.keys()].some((p) => p.includes('guestprep-staging')), 'no staging folder left');
+  assert.deepEqual(readdirSync(join(root, 'state', 'disks')), [], 'the batch removed its disks');
 });

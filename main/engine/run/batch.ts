@@ -1,7 +1,9 @@
 // Preparing several images with as few appliance launches as libguestfs allows: every image gets its own
 // transaction (journal entry, overlay, verification, commit, result), but they share one appliance with
-// one drive per overlay. One `inspect-os` sees every drive; each guest is then mounted, planned, written,
-// verified and unmounted in turn. Once the appliance is down, each verified overlay is sealed and committed.
+// one drive per overlay, and the archives unpacked once into read-only disks after them (archive-disks.ts).
+// Each guest is inspected (one `inspect-os` for all drives, only if the quick Linux path leaves one to it),
+// mounted, planned, written, verified and unmounted in turn. Once the appliance is down, each verified
+// overlay is sealed and committed.
 //
 // One image failing does not spoil the others:
 //   - refused before launch (not a disk, locked, busy): that image's error, the rest go on;
@@ -14,7 +16,7 @@
 
 import { basename } from 'node:path';
 import { toErrorData, type ErrorData } from '../errors';
-import type { GuestFacts, ImageFileInfo, RunEvent, SettingsInput, UploadRef } from '../types';
+import type { GuestFacts, ImageFileInfo, RunEvent, SettingsInput } from '../types';
 import { precheckImage } from '../image/precheck';
 import { launchAppliance, newLaunchStats } from '../guestfish/launch';
 import type { GuestfishSession } from '../guestfish/session';
@@ -23,13 +25,13 @@ import { ImageTransaction } from './transaction';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { DEFAULT_INSTALL_DIR } from './defaults';
-import { checkArchives, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
+import { checkArchives, diskUploads, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
 import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
-import { onDrive } from '../inspect/drives';
-import { executeSteps } from '../execute/executor';
-import { estimatedTarBytes } from '../plan/common-steps';
-import { copyFromStage, stageBytes, stageSteps } from './stage';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { stateDir } from './state';
+import { ArchiveDisks, copyFromDisks, diskDevices, startArchiveDisks } from './archive-disks';
 
 export interface BatchRequest {
   images: string[];
@@ -69,8 +71,6 @@ interface Slot {
 }
 
 const MAX_ROUNDS = 4;
-/** From this many images in one appliance, the archives are unpacked once on a scratch disk (stage.ts). */
-const STAGE_MIN_IMAGES = 2;
 
 export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): Promise<BatchReport> {
   const t0 = Date.now();
@@ -104,193 +104,195 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     }),
   );
   const checksMs = Date.now() - t0;
-  const stageUploads: UploadRef[] = [
-    ...(archives.jre ? [{ id: 'jre', kind: 'tar' as const, source: archives.jre.archivePath, bytes: archives.jre.tarBytes ?? estimatedTarBytes(archives.jre) }] : []),
-    { id: 'proactive', kind: 'tar', source: archives.proactive.archivePath, bytes: archives.proactive.tarBytes ?? estimatedTarBytes(archives.proactive) },
-  ];
-  // Off for the rest of the batch once staging failed: each image then gets its own stream, as a single run.
-  let staging = process.env.GUESTPREP_BATCH_STAGING !== '0';
+  // The archives become disks once for every appliance of the batch (archive-disks.ts), built while the
+  // first one boots.
+  const building = slots.some((s) => !s.result)
+    ? startArchiveDisks(join(stateDir(), 'disks', randomBytes(6).toString('hex')), diskUploads(archives), {
+      signal: hooks.signal,
+      log: (message) => { for (const s of slots) if (!s.result) s.emit({ type: 'log', level: 'warn', message }); },
+      removeDir: true,
+    })
+    : undefined;
+  let disks: ArchiveDisks | undefined;
+  let archiveDisksMs: number | undefined;
+  try {
+    return await runRounds();
+  } finally {
+    await building?.cancel();
+    building?.remove();
+  }
 
-  const alone: Slot[] = [];
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const pending = slots.filter((s) => !s.result && !alone.includes(s));
-    if (pending.length === 0) break;
-    // Transactions (claim + overlay) for this round, sequentially: claims are quick, overlays quicker.
-    for (const slot of pending) {
-      if (slot.tx) continue;
-      try {
-        slot.tx = await ImageTransaction.begin({
-          image: slot.info!,
-          kind: 'prepare',
-          journal,
-          owner: selfOwner(program),
-          stats,
-          emit: slot.emit,
-          progress: slot.progress,
-          signal: hooks.signal,
-          onNotice: () => undefined,
-        });
-      } catch (err) {
-        failSlot(slot, err);
-      }
-    }
-    const group = pending.filter((s) => !s.result && s.tx);
-    if (group.length === 0) break;
-    for (const slot of group) slot.emit({ type: 'phase', phase: 'launch', message: `Starting the libguestfs appliance (${group.length} disk${group.length > 1 ? 's' : ''})` });
-    const stage = staging && group.length >= STAGE_MIN_IMAGES
-      ? { device: onDrive('/dev/sda', group.length)!, bytes: stageBytes(stageUploads.map((r) => r.bytes)) }
-      : undefined;
-    let session: GuestfishSession;
-    try {
-      session = await launchAppliance({
-        drives: group.map((s) => s.tx!.drive),
-        scratchBytes: stage?.bytes,
-        readonly: false,
-        stats,
-        signal: hooks.signal,
-        onLine: (line) => group[0].emit({ type: 'log', level: 'debug', message: line }),
-        onNotice: (m) => {
-          notices.push(m);
-          for (const s of group) s.emit({ type: 'log', level: 'warn', message: m });
-        },
-      });
-    } catch (err) {
-      for (const slot of group) {
-        await slot.tx!.abandon(err);
-        failSlot(slot, err);
-      }
-      break;
-    }
-    const roundLaunchMs = stats.launchMs;
-    for (const slot of group) slot.progress.phaseDone('launch');
+  async function runRounds(): Promise<BatchReport> {
 
-    let staged = new Set<string>();
-    if (stage) {
-      for (const slot of group) slot.emit({ type: 'log', level: 'info', message: `Unpacking the archives once for the ${group.length} images of this appliance` });
-      try {
-        await executeSteps(session, stageSteps(stage.device, stageUploads), {
-          openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive),
-          signal: hooks.signal,
-        });
-        staged = new Set(stageUploads.map((r) => r.id));
-      } catch (err) {
-        // Nothing of any image was written yet: if guestfish ended, every image starts over below.
-        staging = false;
-        const m = `Unpacking the archives once for the batch failed (${toErrorData(err).message}); each image gets its own copy streamed instead`;
-        for (const slot of group) slot.emit({ type: 'log', level: 'warn', message: m });
-      }
-    }
-
-    // inspect-os sees every drive at once: run it at most once per appliance, and only for an image the
-    // quick Linux inspection leaves to it.
-    let inspected: Promise<string[]> | undefined;
-    const roots = () => (inspected ??= session.exec(['inspect-os']).then((r) => r.output.split('\n').map((l) => l.trim()).filter(Boolean)));
-    for (let k = 0; k < group.length; k++) {
-      const slot = group[k];
-      const tx = slot.tx!;
-      if (!session.alive) break;
-      const st = Date.now();
-      const timings = { checksMs, launchMs: roundLaunchMs, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
-      try {
-        tx.attach(session);
-        slot.emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
-        const ti = Date.now();
-        const guest = await inspectGuest(session, { installDir, readonly: false, drive: k, roots });
-        const made = planFor(guest, req.settings, archives, { n: slot.n });
-        timings.inspectMs = Date.now() - ti;
-        slot.progress.phaseDone('inspect');
-        const tw = Date.now();
-        // Linux guests copy the staged archives; NTFS gains nothing from it (stage.ts).
-        const planSteps = stage && staged.size > 0 && guest.osType === 'linux' ? copyFromStage(made.plan.steps, stage.device, staged) : made.plan.steps;
-        const steps = await tx.write(planSteps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
-        timings.writeMs = Date.now() - tw;
-        const tv = Date.now();
-        const verification = await tx.verify(made.plan.expectations, guest.mountpoints);
-        timings.verifyMs = Date.now() - tv;
-        slot.verified = { guest, made, steps, verification, t0: st, timings };
-      } catch (err) {
-        if (err instanceof AmbiguousDriveError) {
-          alone.push(slot);
-        } else {
-          failSlot(slot, await tx.abandon(err));
-          // A failing command ends guestfish (that is what keeps a single run safe): the images after this
-          // one start over in a new appliance, below.
-          if (!session.alive) break;
+    const alone: Slot[] = [];
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const pending = slots.filter((s) => !s.result && !alone.includes(s));
+      if (pending.length === 0) break;
+      // Transactions (claim + overlay) for this round, sequentially: claims are quick, overlays quicker.
+      for (const slot of pending) {
+        if (slot.tx) continue;
+        try {
+          slot.tx = await ImageTransaction.begin({
+            image: slot.info!,
+            kind: 'prepare',
+            journal,
+            owner: selfOwner(program),
+            stats,
+            emit: slot.emit,
+            progress: slot.progress,
+            signal: hooks.signal,
+            onNotice: () => undefined,
+          });
+        } catch (err) {
+          failSlot(slot, err);
         }
-      } finally {
-        if (session.alive) await session.exec(['umount-all'], { tolerate: true });
       }
-    }
-    // `quit` unmounts and syncs every drive; only then are the overlays complete.
-    const died = !session.alive;
-    await session.close();
-    for (const slot of group) {
-      if (slot.result || alone.includes(slot)) continue;
-      if (!slot.verified || died) {
-        // Not reached, or written in an appliance that died: start over on a fresh overlay.
-        await slot.tx!.abandon(new Error('the appliance stopped'));
-        slot.tx = undefined;
-        slot.verified = undefined;
-        continue;
-      }
-      const v = slot.verified;
+      const group = pending.filter((s) => !s.result && s.tx);
+      if (group.length === 0) break;
+      for (const slot of group) slot.emit({ type: 'phase', phase: 'launch', message: `Starting the libguestfs appliance (${group.length} disk${group.length > 1 ? 's' : ''})` });
+        let session: GuestfishSession;
       try {
-        slot.tx!.seal();
-        const tc = Date.now();
-        await slot.tx!.commit();
-        v.timings.commitMs = Date.now() - tc;
-        v.timings.totalMs = Date.now() - v.t0;
-        slot.emit({ type: 'phase', phase: 'done', message: 'Done' });
-        const report: PrepareReport = {
-          ...reportBase(slot.tx!, slot.info!, v.guest, archives, v.made, notices, stats.hypervisor),
-          steps: v.steps,
-          verification: v.verification,
-          launches: 0,
-          failedLaunchAttempts: 0,
-          timings: v.timings,
-        };
+        session = await launchAppliance({
+          drives: group.map((s) => s.tx!.drive),
+          readonlyDrives: building?.drives ?? [],
+          readonly: false,
+          stats,
+          signal: hooks.signal,
+          onLine: (line) => group[0].emit({ type: 'log', level: 'debug', message: line }),
+          onNotice: (m) => {
+            notices.push(m);
+            for (const s of group) s.emit({ type: 'log', level: 'warn', message: m });
+          },
+        });
+      } catch (err) {
+        for (const slot of group) {
+          await slot.tx!.abandon(err);
+          failSlot(slot, err);
+        }
+        break;
+      }
+      const roundLaunchMs = stats.launchMs;
+      for (const slot of group) slot.progress.phaseDone('launch');
+
+      if (building && archiveDisksMs === undefined) {
+        // What is left of building them once the first appliance is up.
+        const td = Date.now();
+        disks = await building.ready;
+        archiveDisksMs = Date.now() - td;
+      }
+      // The archive disks come after this round's guest drives.
+      const devices = disks ? diskDevices(disks, group.length) : undefined;
+
+      // inspect-os sees every drive at once: run it at most once per appliance, and only for an image the
+      // quick Linux inspection leaves to it.
+      let inspected: Promise<string[]> | undefined;
+      const roots = () => (inspected ??= session.exec(['inspect-os']).then((r) => r.output.split('\n').map((l) => l.trim()).filter(Boolean)));
+      for (let k = 0; k < group.length; k++) {
+        const slot = group[k];
+        const tx = slot.tx!;
+        if (!session.alive) break;
+        const st = Date.now();
+        const timings = { checksMs, archiveDisksMs, launchMs: roundLaunchMs, inspectMs: 0, writeMs: 0, verifyMs: 0, commitMs: 0, totalMs: 0 };
+        try {
+          tx.attach(session);
+          slot.emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
+          const ti = Date.now();
+          const guest = await inspectGuest(session, { installDir, readonly: false, drive: k, roots, guestDrives: group.length });
+          const made = planFor(guest, req.settings, archives, { n: slot.n });
+          timings.inspectMs = Date.now() - ti;
+          slot.progress.phaseDone('inspect');
+          const tw = Date.now();
+          const planSteps = devices ? copyFromDisks(made.plan.steps, devices) : made.plan.steps;
+          const steps = await tx.write(planSteps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
+          timings.writeMs = Date.now() - tw;
+          const tv = Date.now();
+          const verification = await tx.verify(made.plan.expectations, guest.mountpoints);
+          timings.verifyMs = Date.now() - tv;
+          slot.verified = { guest, made, steps, verification, t0: st, timings };
+        } catch (err) {
+          if (err instanceof AmbiguousDriveError) {
+            alone.push(slot);
+          } else {
+            failSlot(slot, await tx.abandon(err));
+            // A failing command ends guestfish (that is what keeps a single run safe): the images after this
+            // one start over in a new appliance, below.
+            if (!session.alive) break;
+          }
+        } finally {
+          if (session.alive) await session.exec(['umount-all'], { tolerate: true });
+        }
+      }
+      // `quit` unmounts and syncs every drive; only then are the overlays complete.
+      const died = !session.alive;
+      await session.close();
+      for (const slot of group) {
+        if (slot.result || alone.includes(slot)) continue;
+        if (!slot.verified || died) {
+          // Not reached, or written in an appliance that died: start over on a fresh overlay.
+          await slot.tx!.abandon(new Error('the appliance stopped'));
+          slot.tx = undefined;
+          slot.verified = undefined;
+          continue;
+        }
+        const v = slot.verified;
+        try {
+          slot.tx!.seal();
+          const tc = Date.now();
+          await slot.tx!.commit();
+          v.timings.commitMs = Date.now() - tc;
+          v.timings.totalMs = Date.now() - v.t0;
+          slot.emit({ type: 'phase', phase: 'done', message: 'Done' });
+          const report: PrepareReport = {
+            ...reportBase(slot.tx!, slot.info!, v.guest, archives, v.made, notices, stats.hypervisor),
+            steps: v.steps,
+            verification: v.verification,
+            launches: 0,
+            failedLaunchAttempts: 0,
+            timings: v.timings,
+          };
+          finish(slot, { image: slot.image, n: slot.n, ok: true, report });
+        } catch (err) {
+          failSlot(slot, await slot.tx!.abandon(err));
+        }
+      }
+      if (hooks.signal?.aborted) break;
+    }
+
+    // Images whose filesystems could not be told apart from another drive's: each in its own appliance.
+    for (const slot of alone) {
+      await slot.tx?.release('prepared alone instead');
+      // Its number stays its position in the batch; {hostname} is expanded by prepare.
+      const expanded = { ...req.settings, nodeName: req.settings.nodeName?.replace(/\{n\}/g, String(slot.n)) };
+      try {
+        const report = await prepare(
+          { image: slot.image, jre: req.jre, proactive: req.proactive, settings: expanded },
+          { ...hooks, onEvent: slot.emit, warm: undefined, journal, program },
+        );
+        stats.launches += report.launches;
         finish(slot, { image: slot.image, n: slot.n, ok: true, report });
       } catch (err) {
-        failSlot(slot, await slot.tx!.abandon(err));
+        failSlot(slot, err);
       }
     }
-    if (hooks.signal?.aborted) break;
-  }
-
-  // Images whose filesystems could not be told apart from another drive's: each in its own appliance.
-  for (const slot of alone) {
-    await slot.tx?.release('prepared alone instead');
-    // Its number stays its position in the batch; {hostname} is expanded by prepare.
-    const expanded = { ...req.settings, nodeName: req.settings.nodeName?.replace(/\{n\}/g, String(slot.n)) };
-    try {
-      const report = await prepare(
-        { image: slot.image, jre: req.jre, proactive: req.proactive, settings: expanded },
-        { ...hooks, onEvent: slot.emit, warm: undefined, journal, program },
-      );
-      stats.launches += report.launches;
-      finish(slot, { image: slot.image, n: slot.n, ok: true, report });
-    } catch (err) {
-      failSlot(slot, err);
+    // The Resource Manager tells nodes apart by name: say so when several images would register the same one.
+    const byName = new Map<string, number[]>();
+    for (const s of slots) if (s.result?.ok) byName.set(s.result.report.settings.nodeName, [...(byName.get(s.result.report.settings.nodeName) ?? []), s.n]);
+    for (const s of slots) {
+      const same = s.result?.ok ? byName.get(s.result.report.settings.nodeName)! : [];
+      if (same.length > 1 && s.result?.ok) {
+        s.result.report.warnings.push(`images ${same.join(', ')} of this batch all register as node "${s.result.report.settings.nodeName}"; use a pattern such as --node-name "node-{n}" to tell them apart`);
+      }
     }
-  }
-  // The Resource Manager tells nodes apart by name: say so when several images would register the same one.
-  const byName = new Map<string, number[]>();
-  for (const s of slots) if (s.result?.ok) byName.set(s.result.report.settings.nodeName, [...(byName.get(s.result.report.settings.nodeName) ?? []), s.n]);
-  for (const s of slots) {
-    const same = s.result?.ok ? byName.get(s.result.report.settings.nodeName)! : [];
-    if (same.length > 1 && s.result?.ok) {
-      s.result.report.warnings.push(`images ${same.join(', ')} of this batch all register as node "${s.result.report.settings.nodeName}"; use a pattern such as --node-name "node-{n}" to tell them apart`);
+    for (const slot of slots) {
+      if (!slot.result) failSlot(slot, hooks.signal?.aborted ? cancelled() : new Error(`${basename(slot.image)} could not be prepared after ${MAX_ROUNDS} appliance launches`));
     }
+    return {
+      items: slots.map((s) => s.result!),
+      launches: stats.launches,
+      hypervisor: stats.hypervisor,
+      timings: { checksMs, launchMs: stats.launchMs, totalMs: Date.now() - t0 },
+    };
   }
-  for (const slot of slots) {
-    if (!slot.result) failSlot(slot, hooks.signal?.aborted ? cancelled() : new Error(`${basename(slot.image)} could not be prepared after ${MAX_ROUNDS} appliance launches`));
-  }
-  return {
-    items: slots.map((s) => s.result!),
-    launches: stats.launches,
-    hypervisor: stats.hypervisor,
-    timings: { checksMs, launchMs: stats.launchMs, totalMs: Date.now() - t0 },
-  };
 }
 
 function cancelled(): ErrorData {

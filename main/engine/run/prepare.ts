@@ -27,10 +27,13 @@ import type { StepTiming } from '../execute/executor';
 import type { VerifyResult } from '../execute/verify';
 import { ImageTransaction } from './transaction';
 import type { RunJournal } from './journal';
-import { firstErrorInOrder, startRunContext, summariseGuest } from './run-common';
+import { firstErrorInOrder, startRunContext, summariseGuest, type PhaseTimings } from './run-common';
 import { writeDryRunScript } from './dry-run';
 import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
+import { join } from 'node:path';
+import { ArchiveDisks, copyFromDisks, diskDevices, DISK_UPLOADS, type DiskUpload, type PendingDisks, startArchiveDisks } from './archive-disks';
+import { estimatedTarBytes } from '../plan/common-steps';
 
 export interface PrepareRequest {
   image: string;
@@ -61,7 +64,7 @@ export interface PrepareReport {
   hypervisor?: string;
   launches: number;
   failedLaunchAttempts: number;
-  timings: { checksMs: number; launchMs: number; inspectMs: number; writeMs: number; verifyMs: number; commitMs: number; totalMs: number };
+  timings: PhaseTimings;
   scriptPath?: string;
   stagedFiles?: string[];
 }
@@ -156,12 +159,36 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
 
   let tx: ImageTransaction;
   let inspected: GuestFacts | undefined;
+  // The archives as disks of the appliance (cold runs only: a warm appliance is already up without them).
+  let disks: ArchiveDisks | undefined;
+  /** With disks attached (even unused ones), the guest is drive 0 only. */
+  let guestDrives: number | undefined;
   if (warm) {
     ({ tx, guest: inspected } = warm.take({ emit, progress, signal: hooks.signal }));
     emit({ type: 'log', level: 'info', message: 'Using the appliance already running on this image (no launch, no second inspection)' });
     progress.phaseDone('launch');
   } else {
-    tx = await run.open(image, 'prepare', !!req.dryRun);
+    let pending: PendingDisks | undefined;
+    try {
+      tx = await run.open(image, 'prepare', !!req.dryRun, req.dryRun ? undefined : async (runDir) => {
+        pending = startArchiveDisks(join(runDir.dir, 'disks'), diskUploads(archives), {
+          signal: hooks.signal,
+          log: (message) => emit({ type: 'log', level: 'warn', message }),
+        });
+        return pending?.drives ?? [];
+      });
+    } catch (err) {
+      // No sqfstar left running behind a failed launch.
+      await pending?.cancel();
+      throw err;
+    }
+    if (pending) {
+      // Built while the appliance booted: what is left to wait for, if anything, is counted here.
+      const td = Date.now();
+      disks = await pending.ready;
+      timings.archiveDisksMs = Date.now() - td;
+      guestDrives = 1;
+    }
   }
   try {
     timings.launchMs = stats.launchMs;
@@ -174,7 +201,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
       await mountForWriting(tx.session, inspected.mountpoints);
       guest = await installDirFacts(tx.session, inspected, installDir);
     } else {
-      guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun });
+      guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun, guestDrives });
     }
     const made = planFor(guest, req.settings, archives);
     timings.inspectMs = Date.now() - ti;
@@ -192,7 +219,8 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     }
 
     const tw = Date.now();
-    const stepTimings = await tx.write(made.plan.steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
+    const steps = disks ? copyFromDisks(made.plan.steps, diskDevices(disks, 1)) : made.plan.steps;
+    const stepTimings = await tx.write(steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
     timings.writeMs = Date.now() - tw;
 
     const tv = Date.now();
@@ -208,6 +236,20 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   } catch (err) {
     throw await tx.abandon(err);
   }
+}
+
+/** The archives that get a disk of their own, each with the stream its `tar-in` would get. */
+export function diskUploads(a: Archives): DiskUpload[] {
+  return DISK_UPLOADS.filter((id) => id === 'proactive' || a.jre).map((id) => ({
+    id,
+    tarBytes: tarBytesOf(id === 'jre' ? a.jre! : a.proactive),
+    open: () => openUpload({ id, kind: 'tar', source: '', bytes: 0 }, a.jre, a.proactive),
+  }));
+}
+
+/** The size of an archive's tar stream, as the plan counts it. */
+function tarBytesOf(a: JreInfo | ProactiveInfo): number {
+  return a.tarBytes ?? estimatedTarBytes(a);
 }
 
 export function openUpload(ref: UploadRef, jre: JreInfo | undefined, proactive: ProactiveInfo) {

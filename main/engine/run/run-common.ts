@@ -8,6 +8,8 @@ import { memoryJournal, type RunJournal, type RunKind } from './journal';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { ImageTransaction } from './transaction';
+import type { RunDir } from './state';
+import type { Drive } from '../guestfish/session';
 
 /**
  * Without the shared database, an in-memory journal still locks images within this process (a crash then
@@ -39,6 +41,8 @@ export interface PhaseTimings {
   verifyMs: number;
   commitMs: number;
   totalMs: number;
+  /** Unpacking the archives into disk images on the host, before the launch (archive-disks.ts). */
+  archiveDisksMs?: number;
 }
 
 /**
@@ -66,7 +70,7 @@ export function startRunContext(hooks: { onEvent?: (e: RunEvent) => void; signal
       if (hooks.signal?.aborted) fail('CANCELLED', 'The run was cancelled; the image was not changed.', 'Start the run again when you are ready.');
     },
     /** Claims the image, makes the overlay and launches the appliance (transaction.ts). */
-    open(image: ImageFileInfo, kind: RunKind, readOnly = false): Promise<ImageTransaction> {
+    open(image: ImageFileInfo, kind: RunKind, readOnly = false, moreDrives?: (run: RunDir) => Promise<Drive[]>): Promise<ImageTransaction> {
       return ImageTransaction.open({
         image,
         kind,
@@ -81,7 +85,7 @@ export function startRunContext(hooks: { onEvent?: (e: RunEvent) => void; signal
           notices.push(m);
           emit({ type: 'log', level: 'warn', message: m });
         },
-      });
+      }, moreDrives);
     },
   };
 }

@@ -11,7 +11,7 @@ import { GuestprepError, fail } from '../errors';
 import type { Expectation, ImageFileInfo, PlanStep, RunEvent } from '../types';
 import { createOverlay, commitOverlay } from '../image/qemu-img';
 import { launchAppliance, LaunchStats } from '../guestfish/launch';
-import type { GuestfishSession } from '../guestfish/session';
+import type { Drive, GuestfishSession } from '../guestfish/session';
 import { executeSteps, ExecuteOptions, StepTiming } from '../execute/executor';
 import { verifyExpectations, VerifyResult } from '../execute/verify';
 import { newRunDir, RunDir } from './state';
@@ -108,12 +108,16 @@ export class ImageTransaction {
    * Claims the image, creates the overlay and launches the appliance on it (this transaction's own). On any
    * failure everything made so far is undone before the error is thrown.
    */
-  static async open(opts: TransactionOptions): Promise<ImageTransaction> {
+  static async open(opts: TransactionOptions, moreDrives?: (run: RunDir) => Promise<Drive[]>): Promise<ImageTransaction> {
     const tx = await ImageTransaction.begin(opts);
     try {
+      // Made in the run's folder, so they go with it whatever happens (archive disks, archive-disks.ts).
+      const readonlyDrives = moreDrives ? await moreDrives(tx.run) : [];
+      tx.checkAborted();
       opts.emit({ type: 'phase', phase: 'launch', message: 'Starting the libguestfs appliance' });
       tx.sessionRef = await launchAppliance({
         drives: [tx.drive],
+        readonlyDrives,
         readonly: !!opts.readOnly,
         stats: opts.stats,
         signal: opts.signal,

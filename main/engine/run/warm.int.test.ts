@@ -5,39 +5,27 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSampleGuest } from '../../sample/sample-guest';
-import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
+import { openWorkspace, type Workspace } from '../../../test/support/workspace';
 import { memoryJournal } from './journal';
 import { prepare } from './prepare';
 import { WarmPool } from './warm';
 
+let ws: Workspace;
 let root: string;
 let jre: string;
 let proactive: string;
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'gp warm (int) '));
-  process.env.GUESTPREP_STATE_DIR = join(root, 'state');
-  [jre, proactive] = await Promise.all([
-    makeSampleJre(root, { version: '17.0.9', kind: 'tar.gz', fillerBytes: 1024 * 1024 }),
-    makeSampleProactive(root, { generation: 'modern', kind: 'zip', fillerBytes: 1024 * 1024 }),
-  ]);
+  ws = await openWorkspace('warm');
+  ({ root, jre, proactive } = ws);
 });
 
-after(() => {
-  delete process.env.GUESTPREP_STATE_DIR;
-  rmSync(root, { recursive: true, force: true });
-});
+after(() => ws.close());
 
-async function guest(name: string): Promise<string> {
-  const dir = join(root, 'VirtualBox VMs', name);
-  mkdirSync(dir, { recursive: true });
-  return buildSampleGuest(dir, { flavour: 'systemd', hostname: name.toLowerCase(), format: 'vdi', sizeMb: 96 });
-}
+const guest = (name: string) => ws.guest(name);
 
 async function gone(dir: string): Promise<void> {
   for (let i = 0; i < 50 && appliancesOn(dir) > 0; i++) await new Promise((r) => setTimeout(r, 200));
