@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PlanStep, UploadRef } from '../types';
-import { archiveDisksEnabled, copyFromDisks, diskDevices, reservedBytes, startArchiveDisks } from './archive-disks';
+import { archiveDisksEnabled, buildArchiveDisks, copyFromDisks, diskDevices } from './archive-disks';
 
 const jre: UploadRef = { id: 'jre', kind: 'tar', source: '/a/jre.tar.gz', bytes: 100 };
 const node: UploadRef = { id: 'proactive', kind: 'tar', source: '/a/node.zip', bytes: 200 };
@@ -22,7 +22,6 @@ test('tar-ins of uploads with a disk become a copy through a folder that exists 
   assert.deepEqual(out[0].commands.map((c) => c.argv), [
     ['mkdir', '/opt/p/jre'],
     ['mkdir', '/opt/p/jre.guestprep-staging'],
-    ['blockdev-flushbufs', '/dev/sdc'],
     ['mount-vfs', 'ro', 'squashfs', '/dev/sdc', '/opt/p/jre.guestprep-staging'],
     ['cp-a', '/opt/p/jre.guestprep-staging/.', '/opt/p/jre'],
     ['umount', '/opt/p/jre.guestprep-staging'],
@@ -38,7 +37,7 @@ test('tar-ins of uploads with a disk become a copy through a folder that exists 
 test('a Windows target (backslash-free guestfish path with spaces) is copied the same way', () => {
   const steps: PlanStep[] = [{ id: 'upload-proactive', title: 'node', commands: [{ argv: ['tar-in', { upload: node }, '/Program Files/ProActive/node'] }] }];
   const [s] = copyFromDisks(steps, new Map([['proactive', '/dev/sdb']]));
-  assert.deepEqual(s.commands[3].argv, ['cp-a', '/Program Files/ProActive/node.guestprep-staging/.', '/Program Files/ProActive/node']);
+  assert.deepEqual(s.commands[2].argv, ['cp-a', '/Program Files/ProActive/node.guestprep-staging/.', '/Program Files/ProActive/node']);
 });
 
 test('disks come after the guest drives: one guest -> sdb, sdc; eight guests -> sdi, sdj', () => {
@@ -51,12 +50,6 @@ test('GUESTPREP_ARCHIVE_DISKS=0 turns the disks off; anything else keeps them', 
   assert.equal(archiveDisksEnabled({}), true);
   assert.equal(archiveDisksEnabled({ GUESTPREP_ARCHIVE_DISKS: '1' }), true);
   assert.equal(archiveDisksEnabled({ GUESTPREP_ARCHIVE_DISKS: '0' }), false);
-});
-
-test('room for an image: the tar size plus 1 MiB, in whole 4 KiB blocks', () => {
-  assert.equal(reservedBytes(0), 1024 * 1024);
-  assert.equal(reservedBytes(1), 1024 * 1024 + 4096);
-  assert.equal(reservedBytes(100 * 4096), 1024 * 1024 + 100 * 4096);
 });
 
 /** A small tar, as the restreamed archives are: root-owned entries under no top folder. */
@@ -78,40 +71,34 @@ async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test('the files exist at their reserved size before the build ends, and the image is written into the same file', () =>
+test('one image per archive, built before the launch, where the drives say', () =>
   withDir(async (dir) => {
     const tar = smallTar(dir, 200_000);
     const logs: string[] = [];
-    const p = startArchiveDisks(join(dir, 'disks'), [{ id: 'jre', tarBytes: tar.length, open: () => Readable.from([tar]) }], { log: (m) => logs.push(m), removeDir: true })!;
-    assert.deepEqual(p.drives, [{ path: join(dir, 'disks', 'jre.sqfs'), format: 'raw' }]);
-    // What qemu opens at launch: a file of the reserved size; it keeps that file (inode) open.
-    const before = statSync(p.drives[0].path);
-    assert.equal(before.size, reservedBytes(tar.length));
-    // Still that file, still that size, while sqfstar writes.
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(statSync(p.drives[0].path).size, before.size);
-    const disks = await p.ready;
-    assert.deepEqual(disks, { images: [{ id: 'jre', path: p.drives[0].path }] });
-    const after = statSync(p.drives[0].path);
-    assert.equal(after.ino, before.ino, 'the same file, not a new one beside it');
-    assert.equal(after.size, before.size, 'the size qemu saw at launch');
-    assert.deepEqual(readdirSync(join(dir, 'disks')), ['jre.sqfs'], 'nothing beside it');
-    const list = spawnSync('unsquashfs', ['-lln', p.drives[0].path], { encoding: 'utf8' });
+    const disks = (await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([tar]) }], { log: (m) => logs.push(m), removeDir: true }))!;
+    const path = join(dir, 'disks', 'jre.sqfs');
+    assert.deepEqual(disks.images, [{ id: 'jre', path }]);
+    assert.deepEqual(disks.drives, [{ path, format: 'raw' }]);
+    const list = spawnSync('unsquashfs', ['-lln', path], { encoding: 'utf8' });
     assert.match(list.stdout, /-rwxr-xr-x 0\/0\s+200000 .*squashfs-root\/bin\/java/);
+    assert.deepEqual(readdirSync(join(dir, 'disks')), ['jre.sqfs'], 'nothing beside it');
     assert.deepEqual(logs, []);
-    p.remove();
+    disks.remove();
     assert.equal(existsSync(join(dir, 'disks')), false);
   }));
 
-test('an image larger than its room is not used: the run streams, and the log says why', () =>
+test('when one image fails the other stops too, nothing is left, and the log says why', () =>
   withDir(async (dir) => {
-    const tar = smallTar(dir, 3 * 1024 * 1024);
+    const tar = smallTar(dir, 100_000);
     const logs: string[] = [];
-    // A tar size far below the truth (as a wrong estimate would be).
-    const p = startArchiveDisks(join(dir, 'disks'), [{ id: 'proactive', tarBytes: 1000, open: () => Readable.from([tar]) }], { log: (m) => logs.push(m) })!;
-    assert.equal(await p.ready, undefined);
-    assert.match(logs.join('\n'), /could not be unpacked into disk images \(the image of proactive needs \d+ bytes, \d+ were reserved\); they are streamed/);
-    p.remove();
+    const never = new Readable({ read() { /* a slow share: never done on its own */ } });
+    const disks = await buildArchiveDisks(join(dir, 'disks'), [
+      { id: 'jre', open: () => never },
+      { id: 'proactive', open: () => Readable.from([Buffer.from('not a tar at all'.repeat(64)), tar]) },
+    ], { log: (m) => logs.push(m), removeDir: true });
+    assert.equal(disks, undefined);
+    assert.match(logs.join('\n'), /could not be unpacked into disk images \(.*sqfstar exited with status.*\); they are streamed/);
+    assert.equal(existsSync(join(dir, 'disks')), false);
   }));
 
 test('without sqfstar the run streams, and the log says what to install', () =>
@@ -120,10 +107,9 @@ test('without sqfstar the run streams, and the log says what to install', () =>
     process.env.GUESTPREP_SQFSTAR = 'guestprep-no-such-sqfstar';
     try {
       const logs: string[] = [];
-      const p = startArchiveDisks(join(dir, 'disks'), [{ id: 'jre', tarBytes: 10, open: () => Readable.from([Buffer.alloc(1024)]) }], { log: (m) => logs.push(m), removeDir: true })!;
-      assert.equal(await p.ready, undefined);
+      const disks = await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([Buffer.alloc(1024)]) }], { log: (m) => logs.push(m), removeDir: true });
+      assert.equal(disks, undefined);
       assert.match(logs.join('\n'), /guestprep-no-such-sqfstar was not found/);
-      p.remove();
       assert.equal(existsSync(join(dir, 'disks')), false);
     } finally {
       if (saved === undefined) delete process.env.GUESTPREP_SQFSTAR;
@@ -131,17 +117,17 @@ test('without sqfstar the run streams, and the log says what to install', () =>
     }
   }));
 
-test('cancel stops a build that is still reading its archive, quietly', () =>
+test('a cancel stops a build that is still reading its archive, quietly', () =>
   withDir(async (dir) => {
     const logs: string[] = [];
     // An archive stream that gives nothing yet (a slow network share).
     const endless = new Readable({ read() { /* never */ } });
-    const p = startArchiveDisks(join(dir, 'disks'), [{ id: 'jre', tarBytes: 10, open: () => endless }], { log: (m) => logs.push(m) })!;
-    await new Promise((r) => setTimeout(r, 100));
-    await p.cancel();
-    assert.equal(await p.ready, undefined);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const disks = await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => endless }], { signal: ac.signal, log: (m) => logs.push(m), removeDir: true });
+    assert.equal(disks, undefined);
     assert.deepEqual(logs, [], 'a cancel is not a failure to report');
-    p.remove();
+    assert.equal(existsSync(join(dir, 'disks')), false);
   }));
 
 test('off: no disks, nothing made', () =>
@@ -149,7 +135,7 @@ test('off: no disks, nothing made', () =>
     const saved = process.env.GUESTPREP_ARCHIVE_DISKS;
     process.env.GUESTPREP_ARCHIVE_DISKS = '0';
     try {
-      assert.equal(startArchiveDisks(join(dir, 'disks'), [{ id: 'jre', tarBytes: 10, open: () => Readable.from([]) }], { log: () => undefined }), undefined);
+      assert.equal(await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([]) }], { log: () => undefined }), undefined);
       assert.equal(existsSync(join(dir, 'disks')), false);
     } finally {
       if (saved === undefined) delete process.env.GUESTPREP_ARCHIVE_DISKS;

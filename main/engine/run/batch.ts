@@ -31,7 +31,7 @@ import { checkSettingsEarly } from '../settings/validate';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { stateDir } from './state';
-import { ArchiveDisks, copyFromDisks, diskDevices, startArchiveDisks } from './archive-disks';
+import { ArchiveDisks, buildArchiveDisks, copyFromDisks, diskDevices } from './archive-disks';
 
 export interface BatchRequest {
   images: string[];
@@ -104,22 +104,22 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
     }),
   );
   const checksMs = Date.now() - t0;
-  // The archives become disks once for every appliance of the batch (archive-disks.ts), built while the
-  // first one boots.
-  const building = slots.some((s) => !s.result)
-    ? startArchiveDisks(join(stateDir(), 'disks', randomBytes(6).toString('hex')), diskUploads(archives), {
+  // The archives become disks once, for every appliance of the batch (archive-disks.ts).
+  let disks: ArchiveDisks | undefined;
+  let archiveDisksMs: number | undefined;
+  if (slots.some((s) => !s.result)) {
+    const td = Date.now();
+    disks = await buildArchiveDisks(join(stateDir(), 'disks', randomBytes(6).toString('hex')), diskUploads(archives), {
       signal: hooks.signal,
       log: (message) => { for (const s of slots) if (!s.result) s.emit({ type: 'log', level: 'warn', message }); },
       removeDir: true,
-    })
-    : undefined;
-  let disks: ArchiveDisks | undefined;
-  let archiveDisksMs: number | undefined;
+    });
+    if (disks) archiveDisksMs = Date.now() - td;
+  }
   try {
     return await runRounds();
   } finally {
-    await building?.cancel();
-    building?.remove();
+    disks?.remove();
   }
 
   async function runRounds(): Promise<BatchReport> {
@@ -154,7 +154,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       try {
         session = await launchAppliance({
           drives: group.map((s) => s.tx!.drive),
-          readonlyDrives: building?.drives ?? [],
+          readonlyDrives: disks?.drives ?? [],
           readonly: false,
           stats,
           signal: hooks.signal,
@@ -174,12 +174,6 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       const roundLaunchMs = stats.launchMs;
       for (const slot of group) slot.progress.phaseDone('launch');
 
-      if (building && archiveDisksMs === undefined) {
-        // What is left of building them once the first appliance is up.
-        const td = Date.now();
-        disks = await building.ready;
-        archiveDisksMs = Date.now() - td;
-      }
       // The archive disks come after this round's guest drives.
       const devices = disks ? diskDevices(disks, group.length) : undefined;
 

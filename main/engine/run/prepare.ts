@@ -32,8 +32,7 @@ import { writeDryRunScript } from './dry-run';
 import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
 import { join } from 'node:path';
-import { ArchiveDisks, copyFromDisks, diskDevices, DISK_UPLOADS, type DiskUpload, type PendingDisks, startArchiveDisks } from './archive-disks';
-import { estimatedTarBytes } from '../plan/common-steps';
+import { ArchiveDisks, buildArchiveDisks, copyFromDisks, diskDevices, DISK_UPLOADS, type DiskUpload } from './archive-disks';
 
 export interface PrepareRequest {
   image: string;
@@ -161,34 +160,20 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   let inspected: GuestFacts | undefined;
   // The archives as disks of the appliance (cold runs only: a warm appliance is already up without them).
   let disks: ArchiveDisks | undefined;
-  /** With disks attached (even unused ones), the guest is drive 0 only. */
-  let guestDrives: number | undefined;
   if (warm) {
     ({ tx, guest: inspected } = warm.take({ emit, progress, signal: hooks.signal }));
     emit({ type: 'log', level: 'info', message: 'Using the appliance already running on this image (no launch, no second inspection)' });
     progress.phaseDone('launch');
   } else {
-    let pending: PendingDisks | undefined;
-    try {
-      tx = await run.open(image, 'prepare', !!req.dryRun, req.dryRun ? undefined : async (runDir) => {
-        pending = startArchiveDisks(join(runDir.dir, 'disks'), diskUploads(archives), {
-          signal: hooks.signal,
-          log: (message) => emit({ type: 'log', level: 'warn', message }),
-        });
-        return pending?.drives ?? [];
-      });
-    } catch (err) {
-      // No sqfstar left running behind a failed launch.
-      await pending?.cancel();
-      throw err;
-    }
-    if (pending) {
-      // Built while the appliance booted: what is left to wait for, if anything, is counted here.
+    tx = await run.open(image, 'prepare', !!req.dryRun, req.dryRun ? undefined : async (runDir) => {
       const td = Date.now();
-      disks = await pending.ready;
-      timings.archiveDisksMs = Date.now() - td;
-      guestDrives = 1;
-    }
+      disks = await buildArchiveDisks(join(runDir.dir, 'disks'), diskUploads(archives), {
+        signal: hooks.signal,
+        log: (message) => emit({ type: 'log', level: 'warn', message }),
+      });
+      if (disks) timings.archiveDisksMs = Date.now() - td;
+      return disks?.drives ?? [];
+    });
   }
   try {
     timings.launchMs = stats.launchMs;
@@ -201,7 +186,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
       await mountForWriting(tx.session, inspected.mountpoints);
       guest = await installDirFacts(tx.session, inspected, installDir);
     } else {
-      guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun, guestDrives });
+      guest = await inspectGuest(tx.session, { installDir, readonly: !!req.dryRun, guestDrives: disks ? 1 : undefined });
     }
     const made = planFor(guest, req.settings, archives);
     timings.inspectMs = Date.now() - ti;
@@ -242,14 +227,8 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
 export function diskUploads(a: Archives): DiskUpload[] {
   return DISK_UPLOADS.filter((id) => id === 'proactive' || a.jre).map((id) => ({
     id,
-    tarBytes: tarBytesOf(id === 'jre' ? a.jre! : a.proactive),
     open: () => openUpload({ id, kind: 'tar', source: '', bytes: 0 }, a.jre, a.proactive),
   }));
-}
-
-/** The size of an archive's tar stream, as the plan counts it. */
-function tarBytesOf(a: JreInfo | ProactiveInfo): number {
-  return a.tarBytes ?? estimatedTarBytes(a);
 }
 
 export function openUpload(ref: UploadRef, jre: JreInfo | undefined, proactive: ProactiveInfo) {
