@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PlanStep, UploadRef } from '../types';
-import { archiveDisksEnabled, buildArchiveDisks, copyFromDisks, diskDevices } from './archive-disks';
+import { archiveDisksEnabled, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, removeStaleDisks } from './archive-disks';
 
 const jre: UploadRef = { id: 'jre', kind: 'tar', source: '/a/jre.tar.gz', bytes: 100 };
 const node: UploadRef = { id: 'proactive', kind: 'tar', source: '/a/node.zip', bytes: 200 };
@@ -62,6 +62,18 @@ function smallTar(dir: string, bytes: number): Buffer {
   return r.stdout;
 }
 
+/** Runs `f` with one environment variable set, then puts it back as it was. */
+async function withEnv(name: string, value: string, f: () => Promise<void>): Promise<void> {
+  const saved = process.env[name];
+  process.env[name] = value;
+  try {
+    await f();
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+}
+
 async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gp-disks-'));
   try {
@@ -103,18 +115,13 @@ test('when one image fails the other stops too, nothing is left, and the log say
 
 test('without sqfstar the run streams, and the log says what to install', () =>
   withDir(async (dir) => {
-    const saved = process.env.GUESTPREP_SQFSTAR;
-    process.env.GUESTPREP_SQFSTAR = 'guestprep-no-such-sqfstar';
-    try {
+    await withEnv('GUESTPREP_SQFSTAR', 'guestprep-no-such-sqfstar', async () => {
       const logs: string[] = [];
       const disks = await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([Buffer.alloc(1024)]) }], { log: (m) => logs.push(m), removeDir: true });
       assert.equal(disks, undefined);
       assert.match(logs.join('\n'), /guestprep-no-such-sqfstar was not found/);
       assert.equal(existsSync(join(dir, 'disks')), false);
-    } finally {
-      if (saved === undefined) delete process.env.GUESTPREP_SQFSTAR;
-      else process.env.GUESTPREP_SQFSTAR = saved;
-    }
+    });
   }));
 
 test('a cancel stops a build that is still reading its archive, quietly', () =>
@@ -132,13 +139,24 @@ test('a cancel stops a build that is still reading its archive, quietly', () =>
 
 test('off: no disks, nothing made', () =>
   withDir(async (dir) => {
-    const saved = process.env.GUESTPREP_ARCHIVE_DISKS;
-    process.env.GUESTPREP_ARCHIVE_DISKS = '0';
-    try {
+    await withEnv('GUESTPREP_ARCHIVE_DISKS', '0', async () => {
       assert.equal(await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([]) }], { log: () => undefined }), undefined);
       assert.equal(existsSync(join(dir, 'disks')), false);
-    } finally {
-      if (saved === undefined) delete process.env.GUESTPREP_ARCHIVE_DISKS;
-      else process.env.GUESTPREP_ARCHIVE_DISKS = saved;
-    }
+    });
+  }));
+
+test('a batch\'s disk folder is named after its process; folders of processes gone are removed, live ones kept', () =>
+  withDir(async (dir) => {
+    const mine = batchDisksDir(dir);
+    assert.match(mine, new RegExp(`/disks/${process.pid}-[0-9a-f]{8}$`));
+    mkdirSync(mine, { recursive: true });
+    // Above any pid_max: no such process.
+    const dead = join(dir, 'disks', '2147483646-deadbeef');
+    mkdirSync(dead);
+    writeFileSync(join(dead, 'jre.sqfs'), 'x');
+    const odd = join(dir, 'disks', 'not-a-pid');
+    mkdirSync(odd);
+    removeStaleDisks(dir);
+    assert.deepEqual(readdirSync(join(dir, 'disks')).sort(), [mine.split('/').pop()!, 'not-a-pid'].sort());
+    removeStaleDisks(join(dir, 'nowhere'));
   }));

@@ -14,12 +14,14 @@
 // Without sqfstar, or when building an image fails, the run streams the archives as before: slower,
 // never wrong. GUESTPREP_ARCHIVE_DISKS=0 turns the disks off (for A/B measurements).
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Drive } from '../guestfish/session';
 import { onDrive } from '../inspect/drives';
 import { writeSquashfs } from '../archive/squashfs';
+import { ownerAlive } from './owner';
 import type { GfCommand, PlanStep, UploadRef } from '../types';
 
 /** The uploads that get a disk: the JRE and the ProActive node, by their plan ids. */
@@ -85,6 +87,31 @@ export async function buildArchiveDisks(
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * A folder for a batch's disks in Guestprep's state folder, named after this process: a batch killed
+ * before it could remove them leaves them to the next one (removeStaleDisks).
+ */
+export function batchDisksDir(root: string): string {
+  return join(root, 'disks', `${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Deletes the disk folders of batches whose process is gone (killed, crashed). */
+export function removeStaleDisks(root: string): void {
+  const dir = join(root, 'disks');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || ownerAlive({ pid, program: 'guestprep' })) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 
 /** Upload id -> device, for disks added after `guestDrives` drives (sda... are the guests'). */
 export function diskDevices(disks: Pick<ArchiveDisks, 'images'>, guestDrives: number): Map<string, string> {

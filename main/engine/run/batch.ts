@@ -28,10 +28,8 @@ import { DEFAULT_INSTALL_DIR } from './defaults';
 import { checkArchives, diskUploads, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
 import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { stateDir } from './state';
-import { ArchiveDisks, buildArchiveDisks, copyFromDisks, diskDevices } from './archive-disks';
+import { ArchiveDisks, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, removeStaleDisks } from './archive-disks';
 
 export interface BatchRequest {
   images: string[];
@@ -109,7 +107,8 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
   let archiveDisksMs: number | undefined;
   if (slots.some((s) => !s.result)) {
     const td = Date.now();
-    disks = await buildArchiveDisks(join(stateDir(), 'disks', randomBytes(6).toString('hex')), diskUploads(archives), {
+    removeStaleDisks(stateDir());
+    disks = await buildArchiveDisks(batchDisksDir(stateDir()), diskUploads(archives), {
       signal: hooks.signal,
       log: (message) => { for (const s of slots) if (!s.result) s.emit({ type: 'log', level: 'warn', message }); },
       removeDir: true,
