@@ -18,3 +18,12 @@ export function onDrive(device: string, drive: number): string | undefined {
   for (let n = drive + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(97 + ((n - 1) % 26)) + letters;
   return `${m[1]}${letters}${m[3]}`;
 }
+
+/**
+ * A device on one of Guestprep's own drives, the ones after the first `guestDrives` guest disks (the archive
+ * disks, run/archive-disks.ts): no guest can mean it. Mapped devices (LVM...) are the guest's.
+ */
+export function onOwnDrive(device: string, guestDrives: number | undefined): boolean {
+  const d = driveOf(device);
+  return guestDrives !== undefined && d !== undefined && d >= guestDrives;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coveringMountpoint, onOwnDrive, parseMountpoints, parseStatvfsFree } from './guest';
+import { coveringMountpoint, parseMountpoints, parseStatvfsFree } from './guest';
 
 test('mountpoints are parsed and ordered shortest first (mount order)', () => {
   const mps = parseMountpoints('/opt: /dev/sda3\n/: /dev/sda1\n/boot: /dev/sda2\n');
@@ -21,14 +21,4 @@ test('free space is bavail * frsize (root-reserved blocks do not count)', () => 
   const text = 'bsize: 4096\nfrsize: 1024\nblocks: 100\nbfree: 80\nbavail: 70\nfiles: 10\n';
   assert.equal(parseStatvfsFree(text), 70 * 1024);
   assert.equal(parseStatvfsFree('garbage'), 0);
-});
-
-test('drives after the guest disks are Guestprep\'s own (archive disks): never part of the guest', () => {
-  assert.equal(onOwnDrive('/dev/sdb', 1), true);
-  assert.equal(onOwnDrive('/dev/sdc1', 1), true);
-  assert.equal(onOwnDrive('/dev/sda2', 1), false);
-  assert.equal(onOwnDrive('/dev/sdh1', 8), false, 'the eighth guest of a batch');
-  assert.equal(onOwnDrive('/dev/sdi', 8), true);
-  assert.equal(onOwnDrive('/dev/sdb', undefined), false, 'no archive disks: every drive is a guest disk');
-  assert.equal(onOwnDrive('/dev/mapper/vg-root', 1), false, 'mapped devices are the guest\'s');
 });

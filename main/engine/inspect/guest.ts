@@ -10,7 +10,7 @@ import { fail } from '../errors';
 import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
 import { encryptedVolumes, isFile, one } from './queries';
-import { driveOf, onDrive } from './drives';
+import { driveOf, onDrive, onOwnDrive } from './drives';
 import { quickInspectLinux, type QuickLinuxFacts } from './quick-linux';
 import { parseStat } from '../execute/verify';
 import { FLAVOURS } from '../plan/flavours/registry';
@@ -18,7 +18,7 @@ import { selfAndParentsOf } from '../plan/paths';
 import { inspectWindows } from './windows';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
 
-export { driveOf, onDrive } from './drives';
+export { driveOf, onDrive, onOwnDrive } from './drives';
 
 export interface InspectOptions {
   /** Install directory the run will use: free space is measured on the filesystem that holds it. */
@@ -39,12 +39,6 @@ export interface InspectOptions {
    * archive disks, archive-disks.ts) and are never taken for a part of the guest. Default: all.
    */
   guestDrives?: number;
-}
-
-/** A device on one of Guestprep's own drives (after the guest disks), which no guest can mean. */
-export function onOwnDrive(device: string, guestDrives: number | undefined): boolean {
-  const d = driveOf(device);
-  return guestDrives !== undefined && d !== undefined && d >= guestDrives;
 }
 
 /**

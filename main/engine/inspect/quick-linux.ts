@@ -19,7 +19,7 @@
 
 import { posix } from 'node:path';
 import type { GuestfishSession } from '../guestfish/session';
-import { driveOf } from './drives';
+import { driveOf, onOwnDrive } from './drives';
 import type { GuestFacts } from '../types';
 
 /** The OS facts of GuestFacts, found without inspect-os (mountpoints shortest first, as parseMountpoints orders them). */
@@ -49,7 +49,7 @@ export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions 
   const readonly = opts.readonly ?? true;
   const parts = await listOf(s, 'list-partitions');
   const onThis = (d: string) =>
-    (opts.drive === undefined || driveOf(d) === opts.drive) && (opts.guestDrives === undefined || (driveOf(d) ?? 0) < opts.guestDrives);
+    (opts.drive === undefined || driveOf(d) === opts.drive) && !onOwnDrive(d, opts.guestDrives);
   // A disk with no partition table can hold a filesystem (or an LVM physical volume) itself.
   const mine = parts.filter(onThis);
   const candidates = mine.length > 0 ? mine : (await listOf(s, 'list-devices')).filter(onThis);

@@ -122,7 +122,6 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
   }
 
   async function runRounds(): Promise<BatchReport> {
-
     const alone: Slot[] = [];
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const pending = slots.filter((s) => !s.result && !alone.includes(s));
@@ -149,7 +148,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       const group = pending.filter((s) => !s.result && s.tx);
       if (group.length === 0) break;
       for (const slot of group) slot.emit({ type: 'phase', phase: 'launch', message: `Starting the libguestfs appliance (${group.length} disk${group.length > 1 ? 's' : ''})` });
-        let session: GuestfishSession;
+      let session: GuestfishSession;
       try {
         session = await launchAppliance({
           drives: group.map((s) => s.tx!.drive),
