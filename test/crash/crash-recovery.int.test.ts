@@ -26,6 +26,7 @@ import { runQemuImg } from '../../main/engine/image/qemu-img';
 import { openStore } from '../../main/backend/store';
 import { DB_FILE_NAME } from '../../main/backend/paths';
 import type { RecoveryOutcome } from '../../main/engine/run/recover';
+import type { JournalEntry } from '../../main/engine/run/journal';
 
 const REPO = resolve(__dirname, '..', '..', '..');
 const BIN = join(REPO, 'bin', 'guestprep.cjs');
@@ -138,6 +139,16 @@ async function waitUnlocked(image: string): Promise<void> {
   assert.fail(`${image} stayed locked after the kill`);
 }
 
+/** The newest journal entry of a run on `image`, read from the shared database. */
+function lastEntryFor(image: string): JournalEntry | undefined {
+  const store = openStore(join(dataDir, DB_FILE_NAME));
+  try {
+    return store.journal.list(100).filter((e) => e.image === image).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  } finally {
+    store.close();
+  }
+}
+
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'gp crash (int) '));
   dataDir = join(root, 'data');
@@ -213,12 +224,19 @@ test(`killed at ${TRIALS} random moments across all phases, every image ends unt
     if (same) {
       untouched++;
       assert.ok(!o || o.action === 'rolled-back' || o.action === 'committed', `trial ${i}`);
-    } else {
+    } else if (o) {
       // Changed: only a finished, verified commit may have changed it.
-      assert.equal(o?.action, 'committed', `trial ${i} (${phase}): the image changed, so recovery must have finished and verified the commit; got ${JSON.stringify(o)}\n${rec.out}`);
+      assert.equal(o.action, 'committed', `trial ${i} (${phase}): the image changed, so recovery must have finished and verified the commit; got ${JSON.stringify(o)}\n${rec.out}`);
+      prepared.push(image);
+    } else {
+      // Changed and nothing to recover: the kill came after the run itself had committed and recorded `done`
+      // (the commit span of the reference run reaches to its exit). The journal must say so.
+      const entry = lastEntryFor(image);
+      assert.equal(entry?.phase, 'done', `trial ${i} (${phase}): the image changed and nothing was recovered, so the run must have finished its commit; its journal entry: ${JSON.stringify(entry)}\n${rec.out}`);
       prepared.push(image);
     }
-    rows.push(`${i}: killed in ${phase} -> ${o ? `${o.phase}, ${o.action}` : 'nothing to recover'}, image ${same ? 'byte-identical' : 'prepared'}`);
+    const outcome = o ? `${o.phase}, ${o.action}` : same ? 'nothing to recover' : 'nothing to recover (the run had finished)';
+    rows.push(`${i}: killed in ${phase} -> ${outcome}, image ${same ? 'byte-identical' : 'prepared'}`);
   }
   t.diagnostic(rows.join('\n'));
   t.diagnostic(`untouched ${untouched}, prepared ${prepared.length}`);
