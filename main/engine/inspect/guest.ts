@@ -11,7 +11,8 @@ import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../typ
 import type { GuestfishSession } from '../guestfish/session';
 import { encryptedVolumes, isFile, one } from './queries';
 import { driveOf, onDrive, onOwnDrive } from './drives';
-import { quickInspectLinux, type QuickLinuxFacts } from './quick-linux';
+import { listGuestFilesystems, quickInspectLinux, type QuickLinuxFacts } from './quick-linux';
+import { quickInspectWindows, type QuickWindowsFacts } from './quick-windows';
 import { parseStat } from '../execute/verify';
 import { FLAVOURS } from '../plan/flavours/registry';
 import { selfAndParentsOf } from '../plan/paths';
@@ -51,8 +52,7 @@ export class AmbiguousDriveError extends Error {}
 export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): Promise<GuestFacts> {
   // Nothing of the guest may be mounted yet: both ways mount filesystems themselves to look inside.
   await s.exec(['umount-all'], { tolerate: true });
-  const quick = opts.quick === false ? undefined : await quickInspectLinux(s, { drive: opts.drive, readonly: opts.readonly, guestDrives: opts.guestDrives });
-  const found: FoundRoot = quick && 'facts' in quick ? { ...quick.facts, osType: 'linux', by: 'quick' } : await libguestfsRoot(s, opts);
+  const found: FoundRoot = (opts.quick === false ? undefined : await quickRoot(s, opts)) ?? (await libguestfsRoot(s, opts));
   const { root, osType, mountpoints } = found;
   for (const m of mountpoints) {
     // The quick inspection leaves the root mounted as asked.
@@ -79,8 +79,9 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
 
   if (osType === 'windows') {
     // inspectWindows mounts what it needs itself (we did above) and reads the registry in this session.
-    const win = await inspectWindows(s, root, { readonly: opts.readonly });
+    const { hostname, ...win } = await inspectWindows(s, root, { readonly: opts.readonly, quick: found.windows });
     facts.windows = win;
+    if (hostname !== undefined) facts.hostname = hostname;
     if (win.arch) facts.arch = win.arch;
     return installDirFacts(s, facts, opts.installDir);
   }
@@ -100,6 +101,39 @@ export async function inspectGuest(s: GuestfishSession, opts: InspectOptions): P
 interface FoundRoot extends QuickLinuxFacts {
   osType: GuestFacts['osType'];
   by: NonNullable<GuestFacts['inspectedBy']>;
+  /** The quick Windows inspection's facts, handed to inspectWindows. */
+  windows?: QuickWindowsFacts;
+}
+
+/**
+ * The quick inspections (quick-linux.ts, quick-windows.ts) on the drive's filesystems, listed once: a drive
+ * with an NTFS volume is asked for Windows, any other for Linux. Undefined when the guest is not of the
+ * plain shape they know: libguestfs's inspection then decides.
+ */
+async function quickRoot(s: GuestfishSession, opts: InspectOptions): Promise<FoundRoot | undefined> {
+  const qopts = { drive: opts.drive, readonly: opts.readonly, guestDrives: opts.guestDrives };
+  const listed = await listGuestFilesystems(s, qopts);
+  if (listed.types.includes('ntfs')) {
+    const w = await quickInspectWindows(s, listed, qopts);
+    if ('fallback' in w) return undefined;
+    const f = w.facts;
+    return {
+      root: f.root,
+      osType: 'windows',
+      distro: 'windows',
+      majorVersion: f.majorVersion,
+      minorVersion: f.minorVersion,
+      productName: f.productName,
+      arch: f.arch,
+      // Read with the SYSTEM hive, by inspectWindows.
+      hostname: '',
+      mountpoints: [{ mountpoint: '/', device: f.root }],
+      by: 'quick',
+      windows: f,
+    };
+  }
+  const l = await quickInspectLinux(s, qopts, listed);
+  return 'facts' in l ? { ...l.facts, osType: 'linux', by: 'quick' } : undefined;
 }
 
 /**

@@ -9,6 +9,12 @@ export async function one(s: GuestfishSession, cmd: string, arg: string): Promis
   return r.ok ? r.output.trim() : '';
 }
 
+/** The trimmed answer of a command, or '' when it fails. */
+export async function answer(s: GuestfishSession, argv: string[]): Promise<string> {
+  const r = await s.exec(argv, { tolerate: true });
+  return r.ok ? r.output.trim() : '';
+}
+
 /** is-file following symlinks, so /sbin/useradd -> /usr/sbin/useradd counts (no effect on NTFS). */
 export async function isFile(s: GuestfishSession, path: string): Promise<boolean> {
   const r = await s.exec(['is-file', path, 'followsymlinks:true'], { tolerate: true });

@@ -20,6 +20,7 @@
 import { posix } from 'node:path';
 import type { GuestfishSession } from '../guestfish/session';
 import { driveOf, onOwnDrive } from './drives';
+import { answer } from './queries';
 import type { GuestFacts } from '../types';
 
 /** The OS facts of GuestFacts, found without inspect-os (mountpoints shortest first, as parseMountpoints orders them). */
@@ -28,7 +29,7 @@ export type QuickLinuxFacts = Pick<GuestFacts, 'root' | 'distro' | 'majorVersion
 /** Filesystems a Linux root may be on, for this quick path. Others (btrfs subvolumes, ZFS...) go to inspect-os. */
 const ROOT_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs']);
 /** Filesystems that never hold a root and need no look inside. */
-const SKIPPED_TYPES = new Set(['', 'swap', 'vfat', 'msdos', 'iso9660']);
+export const SKIPPED_TYPES = new Set(['', 'swap', 'vfat', 'msdos', 'iso9660']);
 
 /**
  * The facts, with the root left mounted at / the way the caller asked (read-only or not): or why the quick
@@ -45,17 +46,32 @@ export interface QuickOptions {
   guestDrives?: number;
 }
 
-export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions = {}): Promise<QuickOutcome> {
-  const readonly = opts.readonly ?? true;
+/** The guest's filesystems on the drive inspected, each with its vfs-type ('' when it has none). */
+export interface ListedFilesystems {
+  devices: string[];
+  types: string[];
+}
+
+/**
+ * The partitions of the inspected drive (or the drive itself when it has no partition table), with their
+ * types: what both quick paths start from, asked once.
+ */
+export async function listGuestFilesystems(s: GuestfishSession, opts: QuickOptions = {}): Promise<ListedFilesystems> {
   const parts = await listOf(s, 'list-partitions');
   const onThis = (d: string) =>
     (opts.drive === undefined || driveOf(d) === opts.drive) && !onOwnDrive(d, opts.guestDrives);
   // A disk with no partition table can hold a filesystem (or an LVM physical volume) itself.
   const mine = parts.filter(onThis);
-  const candidates = mine.length > 0 ? mine : (await listOf(s, 'list-devices')).filter(onThis);
+  const devices = mine.length > 0 ? mine : (await listOf(s, 'list-devices')).filter(onThis);
+  // LVM physical volumes, RAID members, LUKS and BitLocker show here by their type, and leave the quick paths.
+  const types = await Promise.all(devices.map((d) => answer(s, ['vfs-type', d])));
+  return { devices, types };
+}
+
+export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions = {}, listed?: ListedFilesystems): Promise<QuickOutcome> {
+  const readonly = opts.readonly ?? true;
+  const { devices: candidates, types } = listed ?? (await listGuestFilesystems(s, opts));
   if (candidates.length === 0) return { fallback: 'no disk' };
-  // LVM physical volumes, RAID members, LUKS and BitLocker show here by their type, and leave the quick path.
-  const types = await Promise.all(candidates.map((d) => answer(s, ['vfs-type', d])));
   const linux: string[] = [];
   for (const [i, t] of types.entries()) {
     if (ROOT_TYPES.has(t)) linux.push(candidates[i]);
@@ -133,12 +149,7 @@ async function listOf(s: GuestfishSession, cmd: string): Promise<string[]> {
   return r.ok ? r.output.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/dev/')) : [];
 }
 
-async function answer(s: GuestfishSession, argv: string[]): Promise<string> {
-  const r = await s.exec(argv, { tolerate: true });
-  return r.ok ? r.output.trim() : '';
-}
-
-async function mounted(s: GuestfishSession, dev: string, readonly: boolean): Promise<boolean> {
+export async function mounted(s: GuestfishSession, dev: string, readonly: boolean): Promise<boolean> {
   return (await s.exec([readonly ? 'mount-ro' : 'mount', dev, '/'], { tolerate: true })).ok;
 }
 
