@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Expectation } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
 import { compareRegValues, findRegKey, parseRegText } from '../quote/reg';
+import { readGuestFile } from '../inspect/queries';
 
 export interface VerifyResult {
   checked: number;
@@ -39,16 +40,34 @@ function octal(n: number): string {
 export async function verifyExpectations(s: GuestfishSession, expectations: Expectation[]): Promise<VerifyResult> {
   const work = mkdtempSync(join(tmpdir(), 'guestprep-verify-'));
   try {
+    // Each hive is downloaded once, however many keys of it are checked (a download is a file transfer:
+    // 130 ms here for a small hive, seconds for a real one).
+    const hives = new Map<string, Promise<Downloaded>>();
+    const hive = (guestPath: string): Promise<Downloaded> => {
+      let d = hives.get(guestPath);
+      if (!d) {
+        const host = join(work, `hive-${hives.size}`);
+        d = s.exec(['download', guestPath, host], { tolerate: true }).then((r) => ({ host, error: r.ok ? undefined : r.error ?? 'download failed' }));
+        hives.set(guestPath, d);
+      }
+      return d;
+    };
     // Pipelined: every query is sent at once; answers come back in order.
     const results = await Promise.all(
-      expectations.map((e, i) =>
-        e.kind === 'registry' ? checkRegistry(s, e, join(work, `hive-${i}`)) : e.kind === 'registry-absent' ? checkRegistryAbsent(s, e, join(work, `hive-${i}`)) : checkOne(s, e),
+      expectations.map((e) =>
+        e.kind === 'registry' ? checkRegistry(e, hive(e.hivePath)) : e.kind === 'registry-absent' ? checkRegistryAbsent(e, hive(e.hivePath)) : checkOne(s, e),
       ),
     );
     return { checked: expectations.length, failures: results.filter((r): r is string => r !== undefined) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A hive downloaded from the guest to `host`, or why it could not be. */
+interface Downloaded {
+  host: string;
+  error?: string;
 }
 
 /** Runs a host program without a shell; resolves with its exit code and output (never rejects). */
@@ -69,11 +88,11 @@ export function runHost(cmd: string, args: string[]): Promise<{ code: number | n
  * the guestfish hivex commands would work too, but hivexregedit is what wrote it, and its export is one
  * exact, typed text to compare with (guestfish prints binary values raw).
  */
-async function checkRegistry(s: GuestfishSession, e: Extract<Expectation, { kind: 'registry' }>, hostHive: string): Promise<string | undefined> {
+async function checkRegistry(e: Extract<Expectation, { kind: 'registry' }>, downloaded: Promise<Downloaded>): Promise<string | undefined> {
   const where = `${e.hivePath} ${e.prefix}\\${e.key}`;
-  const d = await s.exec(['download', e.hivePath, hostHive], { tolerate: true });
-  if (!d.ok) return `${where}: the hive could not be read (${d.error ?? 'download failed'})`;
-  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, hostHive, e.key]);
+  const d = await downloaded;
+  if (d.error !== undefined) return `${where}: the hive could not be read (${d.error})`;
+  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, d.host, e.key]);
   if (x.code !== 0) return `${where}: the key could not be exported (${x.stderr.trim().split('\n')[0] || `exit ${String(x.code)}`})`;
   let problems: string[];
   try {
@@ -85,11 +104,11 @@ async function checkRegistry(s: GuestfishSession, e: Extract<Expectation, { kind
 }
 
 /** A key that must be gone: exporting it must fail with hivexregedit's "path not found" (any other failure is not proof). */
-async function checkRegistryAbsent(s: GuestfishSession, e: Extract<Expectation, { kind: 'registry-absent' }>, hostHive: string): Promise<string | undefined> {
+async function checkRegistryAbsent(e: Extract<Expectation, { kind: 'registry-absent' }>, downloaded: Promise<Downloaded>): Promise<string | undefined> {
   const where = `${e.hivePath} ${e.prefix}\\${e.key}`;
-  const d = await s.exec(['download', e.hivePath, hostHive], { tolerate: true });
-  if (!d.ok) return `${where}: the hive could not be read (${d.error ?? 'download failed'})`;
-  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, hostHive, e.key]);
+  const d = await downloaded;
+  if (d.error !== undefined) return `${where}: the hive could not be read (${d.error})`;
+  const x = await runHost('hivexregedit', ['--export', '--prefix', e.prefix, d.host, e.key]);
   if (x.code === 0) return `${where}: the key should not exist`;
   if (/path not found/i.test(x.stderr)) return undefined;
   return `${where}: the hive could not be checked (${x.stderr.trim().split('\n')[0] || `exit ${String(x.code)}`})`;
@@ -105,8 +124,8 @@ async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 're
     // NTFS through ntfs-3g: modes and owners are synthesised, so only the type and the text are checked.
     if (type !== (e.type === 'file' ? S_IFREG : S_IFDIR)) return `${e.path} is not a ${e.type === 'file' ? 'regular file' : 'directory'}`;
     if (e.type === 'file' && e.contains !== undefined) {
-      const c = await s.exec(['cat', e.path], { tolerate: true });
-      if (!c.ok || !c.output.includes(e.contains)) return `${e.path}: does not contain ${JSON.stringify(e.contains)}`;
+      const text = (await readGuestFile(s, e.path))?.toString('utf8');
+      if (text === undefined || !text.includes(e.contains)) return `${e.path}: does not contain ${JSON.stringify(e.contains)}`;
     }
     return undefined;
   }
@@ -122,11 +141,11 @@ async function checkOne(s: GuestfishSession, e: Exclude<Expectation, { kind: 're
   if ((stat.mode & 0o7777) !== e.mode) problems.push(`mode ${octal(stat.mode)}, expected ${octal(e.mode)}`);
   if (stat.uid !== e.uid || stat.gid !== e.gid) problems.push(`owner ${stat.uid}:${stat.gid}, expected ${e.uid}:${e.gid}`);
   if (e.kind === 'file' && (e.contains !== undefined || e.lacks !== undefined)) {
-    const c = await s.exec(['cat', e.path], { tolerate: true });
-    if (!c.ok) problems.push('could not be read');
+    const text = (await readGuestFile(s, e.path))?.toString('utf8');
+    if (text === undefined) problems.push('could not be read');
     else {
-      if (e.contains !== undefined && !c.output.includes(e.contains)) problems.push(`does not contain ${JSON.stringify(e.contains)}`);
-      if (e.lacks !== undefined && c.output.includes(e.lacks)) problems.push(`still contains ${JSON.stringify(e.lacks)}`);
+      if (e.contains !== undefined && !text.includes(e.contains)) problems.push(`does not contain ${JSON.stringify(e.contains)}`);
+      if (e.lacks !== undefined && text.includes(e.lacks)) problems.push(`still contains ${JSON.stringify(e.lacks)}`);
     }
   }
   if (e.kind === 'file' && e.sha256 !== undefined) {

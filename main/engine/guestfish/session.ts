@@ -9,6 +9,7 @@
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { GuestprepError, fail } from '../errors';
 import { gfQuote } from '../quote/guestfish';
 import { classifyLaunchFailure, hypervisorEnv, Hypervisor } from './hypervisor';
@@ -45,6 +46,9 @@ export interface CommandResult {
 
 interface Pending {
   marker: string;
+  /** The command line (without the marker), and when it was sent: for the command trace. */
+  line: string;
+  sentAt: number;
   lines: string[];
   resolve: (r: CommandResult) => void;
   reject: (e: Error) => void;
@@ -63,6 +67,13 @@ export class GuestfishSession {
   private exitWaiters: Array<() => void> = [];
   private tail: string[] = [];
   private closed = false;
+  /** When the last command finished: a pipelined command starts in the appliance only then. */
+  private lastDoneAt = 0;
+  /**
+   * GUESTPREP_TRACE_COMMANDS=<file>: each command's time in the appliance and its line are appended to
+   * that file (performance work: which queries a run pays for). Off by default.
+   */
+  private readonly traceFile = process.env.GUESTPREP_TRACE_COMMANDS;
 
   private constructor(private readonly opts: SessionOptions) {
     const args: string[] = [opts.readonly ? '--ro' : '--rw'];
@@ -144,7 +155,7 @@ export class GuestfishSession {
     }
     const marker = `__GUESTPREP_${this.nonce}_${++this.seq}__`;
     return new Promise<CommandResult>((resolve, reject) => {
-      this.queue.push({ marker, lines: [], resolve, reject });
+      this.queue.push({ marker, line, sentAt: Date.now(), lines: [], resolve, reject });
       this.child.stdin!.write(`${tolerate ? '-' : ''}${line}\necho ${marker}\n`);
     });
   }
@@ -180,6 +191,18 @@ export class GuestfishSession {
     return new Promise((r) => this.exitWaiters.push(r));
   }
 
+  private trace(done: Pending): void {
+    const now = Date.now();
+    const started = Math.max(done.sentAt, this.lastDoneAt);
+    this.lastDoneAt = now;
+    if (!this.traceFile) return;
+    try {
+      appendFileSync(this.traceFile, `${now - started}\t${done.line}\n`);
+    } catch {
+      /* a trace that cannot be written is not worth failing a run for */
+    }
+  }
+
   private onData(chunk: string): void {
     const text = this.partial + chunk;
     const lines = text.split('\n');
@@ -194,6 +217,7 @@ export class GuestfishSession {
       const before = line.slice(0, line.length - head.marker.length);
       if (before) head.lines.push(before);
       this.queue.shift();
+      this.trace(head);
       const errLine = head.lines.map((l) => ERROR_LINE.exec(l)).find((m) => m !== null);
       head.resolve({ ok: !errLine, output: head.lines.join('\n'), error: errLine ? errLine[1] : undefined });
       return;

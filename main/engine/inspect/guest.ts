@@ -3,13 +3,11 @@
 // the files will go, and a previous Guestprep installation. It works in the same session a run then writes
 // with, so a run costs one appliance launch in total.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { fail } from '../errors';
 import type { FileStat, GuestFacts, InstallRecord, LinuxBootFacts } from '../types';
 import type { GuestfishSession } from '../guestfish/session';
-import { encryptedVolumes, isFile, one } from './queries';
+import { encryptedVolumes, isFile, one, readGuestFile } from './queries';
 import { driveOf, onDrive, onOwnDrive } from './drives';
 import { listGuestFilesystems, quickInspectLinux, type QuickLinuxFacts } from './quick-linux';
 import { quickInspectWindows, type QuickWindowsFacts } from './quick-windows';
@@ -431,16 +429,11 @@ export async function readTextIfFile(s: GuestfishSession, guestPath: string): Pr
   return (await isFile(s, guestPath)) ? readText(s, guestPath) : undefined;
 }
 
-/** Exact file text (guestfish `cat` cannot tell whether the file ends with a newline; `download` can). */
+/** Exact file text (guestfish `cat` cannot tell whether the file ends with a newline; readGuestFile can). */
 export async function readText(s: GuestfishSession, guestPath: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'guestprep-read-'));
-  try {
-    const host = join(dir, 'file');
-    await s.exec(['download', guestPath, host]);
-    return readFileSync(host, 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bytes = await readGuestFile(s, guestPath);
+  if (!bytes) fail('STEP_FAILED', `${guestPath} could not be read from the guest.`, 'See the details; the image was not changed.');
+  return bytes.toString('utf8');
 }
 
 export async function readInstallRecord(s: GuestfishSession, installDir: string): Promise<GuestFacts['existing']> {

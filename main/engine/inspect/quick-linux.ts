@@ -20,7 +20,7 @@
 import { posix } from 'node:path';
 import type { GuestfishSession } from '../guestfish/session';
 import { driveOf, onOwnDrive } from './drives';
-import { answer } from './queries';
+import { answer, readGuestFile } from './queries';
 import type { GuestFacts } from '../types';
 
 /** The OS facts of GuestFacts, found without inspect-os (mountpoints shortest first, as parseMountpoints orders them). */
@@ -175,8 +175,8 @@ async function readFirst(s: GuestfishSession, paths: string[]): Promise<string |
   for (const p of paths) {
     const real = await answer(s, ['realpath', p]);
     if (!real || (await answer(s, ['is-file', real])) !== 'true') continue;
-    const r = await s.exec(['cat', real], { tolerate: true });
-    if (r.ok) return r.output;
+    const bytes = await readGuestFile(s, real);
+    if (bytes) return bytes.toString('utf8');
   }
   return undefined;
 }

@@ -10,7 +10,6 @@ import { fail } from '../errors';
 import type { GuestfishSession } from '../guestfish/session';
 import type { WindowsFacts, WindowsServiceInfo } from '../types';
 import { parseMountpoints, parseStatvfsFree } from './guest';
-import { driveOf } from './drives';
 import { systemHiveFacts, type QuickWindowsFacts } from './quick-windows';
 
 export { controlSetName } from './hivex';
@@ -186,7 +185,7 @@ export async function inspectWindows(s: GuestfishSession, root: string, opts: In
   try {
     const hiveRoot = Number((await s.exec(['hivex-root'])).output.trim()) || 0;
     // The quick path reads here what inspect-os read from this hive: one opening of it per run.
-    const sys = q ? await systemHiveFacts(s, hiveRoot, driveOf(root) ?? 0) : undefined;
+    const sys = q ? await systemHiveFacts(s, hiveRoot, root) : undefined;
     const inspected = basics.inspected ?? { controlSet: sys?.controlSet ?? '', driveMappings: sys?.driveMappings ?? {} };
     const { driveMappings } = inspected;
     const systemDrive = Object.keys(driveMappings).sort().find((letter) => driveMappings[letter] === root) ?? '';
