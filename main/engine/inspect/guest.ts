@@ -38,6 +38,8 @@ export interface InspectOptions {
    * archive disks, archive-disks.ts) and are never taken for a part of the guest. Default: all.
    */
   guestDrives?: number;
+  /** The appliance's partitions, listed once for all its drives (a batch); see QuickOptions. */
+  partitions?: () => Promise<string[]>;
 }
 
 /**
@@ -109,7 +111,7 @@ interface FoundRoot extends QuickLinuxFacts {
  * plain shape they know: libguestfs's inspection then decides.
  */
 async function quickRoot(s: GuestfishSession, opts: InspectOptions): Promise<FoundRoot | undefined> {
-  const qopts = { drive: opts.drive, readonly: opts.readonly, guestDrives: opts.guestDrives };
+  const qopts = { drive: opts.drive, readonly: opts.readonly, guestDrives: opts.guestDrives, partitions: opts.partitions };
   const listed = await listGuestFilesystems(s, qopts);
   if (listed.types.includes('ntfs')) {
     const w = await quickInspectWindows(s, listed, qopts);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distroOf, hostnameOf, parseFstab, parseOsRelease, productOf, resolveSpec, versionOf } from './quick-linux';
+import { distroOf, elfArchitecture, hostnameOf, parseFstab, parseOsRelease, productOf, resolveSpec, versionOf } from './quick-linux';
 
 test('os-release values are unquoted and unescaped', () => {
   const r = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n# comment\nNAME=\'Ubuntu\'\nX="a \\"b\\""\n');
@@ -82,4 +82,26 @@ test('fstab devices resolve on the guest\'s own drive only', () => {
   assert.equal(resolveSpec('UUID=CCCC', 1, devices, ids), undefined);
   // Two filesystems with one UUID on one disk: not ours to pick.
   assert.equal(resolveSpec('UUID=AAAA', 1, devices, [...ids, { d: '/dev/sdb3', uuid: 'AAAA', label: '' }]), undefined);
+});
+
+/** An ELF header: class (1 = 32-bit, 2 = 64-bit), data (1 = little-endian), e_machine. */
+function elf(cls: number, data: number, machine: number): Buffer {
+  const b = Buffer.alloc(64);
+  b.write('\x7fELF', 0, 'latin1');
+  b[4] = cls;
+  b[5] = data;
+  if (data === 1) b.writeUInt16LE(machine, 18);
+  else b.writeUInt16BE(machine, 18);
+  return b;
+}
+
+test('ELF machine: the names file-architecture gives; anything unusual is left to it', () => {
+  assert.equal(elfArchitecture(elf(2, 1, 62)), 'x86_64');
+  assert.equal(elfArchitecture(elf(1, 1, 3)), 'i386');
+  assert.equal(elfArchitecture(elf(2, 1, 183)), 'aarch64');
+  // x32 (an x86-64 machine in a 32-bit file), big-endian files, other machines, scripts.
+  assert.equal(elfArchitecture(elf(1, 1, 62)), undefined);
+  assert.equal(elfArchitecture(elf(2, 2, 21)), undefined);
+  assert.equal(elfArchitecture(elf(2, 1, 243)), undefined);
+  assert.equal(elfArchitecture(Buffer.from('#!/bin/sh\necho\n')), undefined);
 });

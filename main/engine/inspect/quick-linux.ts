@@ -44,6 +44,11 @@ export interface QuickOptions {
   readonly?: boolean;
   /** Drives from this index on are not the guest's (archive disks): never looked into. */
   guestDrives?: number;
+  /**
+   * The appliance's partitions, asked once for all its drives (a batch: list-partitions takes about 0.3 s
+   * under emulation, and the answer does not change while the appliance runs).
+   */
+  partitions?: () => Promise<string[]>;
 }
 
 /** The guest's filesystems on the drive inspected, each with its vfs-type ('' when it has none). */
@@ -57,7 +62,7 @@ export interface ListedFilesystems {
  * types: what both quick paths start from, asked once.
  */
 export async function listGuestFilesystems(s: GuestfishSession, opts: QuickOptions = {}): Promise<ListedFilesystems> {
-  const parts = await listOf(s, 'list-partitions');
+  const parts = opts.partitions ? await opts.partitions() : await listPartitions(s);
   const onThis = (d: string) =>
     (opts.drive === undefined || driveOf(d) === opts.drive) && !onOwnDrive(d, opts.guestDrives);
   // A disk with no partition table can hold a filesystem (or an LVM physical volume) itself.
@@ -144,6 +149,11 @@ export async function quickInspectLinux(s: GuestfishSession, opts: QuickOptions 
   }
 }
 
+/** Every partition of the appliance's drives. */
+export function listPartitions(s: GuestfishSession): Promise<string[]> {
+  return listOf(s, 'list-partitions');
+}
+
 async function listOf(s: GuestfishSession, cmd: string): Promise<string[]> {
   const r = await s.exec([cmd], { tolerate: true });
   return r.ok ? r.output.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/dev/')) : [];
@@ -186,10 +196,25 @@ async function architecture(s: GuestfishSession): Promise<string> {
   for (const p of ['/bin/ls', '/bin/sh', '/usr/bin/ls']) {
     const real = await answer(s, ['realpath', p]);
     if (!real) continue;
-    const arch = await answer(s, ['file-architecture', real]);
+    // The ELF header answers for the common machines in one pread; file-architecture runs `file` (about
+    // 180 ms under emulation) and stays for the rest.
+    const head = await readGuestFile(s, real, 64);
+    const arch = (head && elfArchitecture(head)) || (await answer(s, ['file-architecture', real]));
     if (arch) return arch;
   }
   return '';
+}
+
+/** ELF machines by e_machine, named as file-architecture names them; others are left to it. */
+const ELF_MACHINES: Record<number, string> = { 3: 'i386', 62: 'x86_64', 183: 'aarch64' };
+
+/** The architecture in an ELF header (little-endian files only), or undefined. */
+export function elfArchitecture(head: Buffer): string | undefined {
+  if (head.length < 20 || head.toString('latin1', 0, 4) !== '\x7fELF' || head[5] !== 1) return undefined;
+  const machine = ELF_MACHINES[head.readUInt16LE(18)];
+  // A 64-bit machine in a 32-bit file (x32) is not what file-architecture calls x86_64.
+  if (machine === 'x86_64' || machine === 'aarch64') return head[4] === 2 ? machine : undefined;
+  return head[4] === 1 ? machine : undefined;
 }
 
 /** KEY=value lines, values unquoted (os-release(5)). */

@@ -78,8 +78,9 @@ export async function quickInspectWindows(s: GuestfishSession, listed: ListedFil
   const { device: root, systemRoot } = roots[0];
   let keepMounted = false;
   try {
-    if (probeReadonly !== readonly) {
-      await s.exec(['umount', '/'], { tolerate: true });
+    // The root stays mounted only when it was the last volume probed, and as the caller wants it.
+    if (mountedRoot !== root || probeReadonly !== readonly) {
+      if (mountedRoot) await s.exec(['umount', '/'], { tolerate: true });
       if (!(await mounted(s, root, readonly))) return { fallback: `${root} does not mount` };
     }
     const [cmdExe, software, system] = await Promise.all([

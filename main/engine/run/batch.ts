@@ -21,6 +21,7 @@ import { precheckImage } from '../image/precheck';
 import { launchAppliance, newLaunchStats } from '../guestfish/launch';
 import type { GuestfishSession } from '../guestfish/session';
 import { AmbiguousDriveError, inspectGuest } from '../inspect/guest';
+import { listPartitions } from '../inspect/quick-linux';
 import { ImageTransaction } from './transaction';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
@@ -179,6 +180,9 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
       // quick Linux inspection leaves to it.
       let inspected: Promise<string[]> | undefined;
       const roots = () => (inspected ??= session.exec(['inspect-os']).then((r) => r.output.split('\n').map((l) => l.trim()).filter(Boolean)));
+      // Likewise the partitions of all drives, which every quick inspection starts from.
+      let listed: Promise<string[]> | undefined;
+      const partitions = () => (listed ??= listPartitions(session));
       for (let k = 0; k < group.length; k++) {
         const slot = group[k];
         const tx = slot.tx!;
@@ -189,7 +193,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
           tx.attach(session);
           slot.emit({ type: 'phase', phase: 'inspect', message: 'Inspecting the guest' });
           const ti = Date.now();
-          const guest = await inspectGuest(session, { installDir, readonly: false, drive: k, roots, guestDrives: group.length });
+          const guest = await inspectGuest(session, { installDir, readonly: false, drive: k, roots, partitions, guestDrives: group.length });
           const made = planFor(guest, req.settings, archives, { n: slot.n });
           timings.inspectMs = Date.now() - ti;
           slot.progress.phaseDone('inspect');
