@@ -9,15 +9,20 @@ import { gfQuote } from '../quote/guestfish';
 import { parseOdBytes } from './hivex';
 
 /** One trimmed answer of `cmd arg`, or '' when the command fails. */
-export async function one(s: GuestfishSession, cmd: string, arg: string): Promise<string> {
-  const r = await s.exec([cmd, arg], { tolerate: true });
-  return r.ok ? r.output.trim() : '';
+export function one(s: GuestfishSession, cmd: string, arg: string): Promise<string> {
+  return answer(s, [cmd, arg]);
 }
 
 /** The trimmed answer of a command, or '' when it fails. */
 export async function answer(s: GuestfishSession, argv: string[]): Promise<string> {
   const r = await s.exec(argv, { tolerate: true });
   return r.ok ? r.output.trim() : '';
+}
+
+/** The real-case guest path of a file (case-sensitive-path: NTFS names in any case), or '' when there is none. */
+export async function realFile(s: GuestfishSession, path: string): Promise<string> {
+  const real = await answer(s, ['case-sensitive-path', path]);
+  return real && (await isFile(s, real)) ? real : '';
 }
 
 /** is-file following symlinks, so /sbin/useradd -> /usr/sbin/useradd counts (no effect on NTFS). */
@@ -51,10 +56,10 @@ export async function encryptedVolumes(s: GuestfishSession): Promise<string[]> {
 const PREAD_LIMIT = 1 << 20;
 
 /**
- * The exact bytes of a guest file (its first `limit` bytes when given), or undefined when it cannot be read. `pread` answers inside the protocol
- * reply (a few ms), where `cat` and `download` set up a file transfer (120-200 ms each under emulation:
- * measured with GUESTPREP_TRACE_COMMANDS). Its raw output goes through the host's `od`, so every byte
- * (and whether the file ends with a newline) survives.
+ * The exact bytes of a guest file (its first `limit` bytes when given), or undefined when it cannot be
+ * read. `pread` answers inside the protocol reply (a few ms), where `cat` and `download` set up a file
+ * transfer (120-200 ms each under emulation: measured with GUESTPREP_TRACE_COMMANDS). Its raw output goes
+ * through the host's `od`, so every byte (and whether the file ends with a newline) survives.
  */
 export async function readGuestFile(s: GuestfishSession, path: string, limit?: number): Promise<Buffer | undefined> {
   const r = await s.execRaw(`pread ${gfQuote(path)} ${limit ?? PREAD_LIMIT} 0 | od -An -tx1 -v`, true);

@@ -19,8 +19,8 @@
 // apply. The integration test holds the two to the same answers on the sample guests.
 
 import type { GuestfishSession } from '../guestfish/session';
-import { child, controlSetName, keyAt, nodeValues, preadDevice, REG_BINARY, valueBytes, valueDword, valueHandle, valueKey, valueString, valueType } from './hivex';
-import { answer, isFile, readGuestFile } from './queries';
+import { child, controlSetName, hiveRoot, keyAt, nodeValues, preadDevice, REG_BINARY, valueBytes, valueDword, valueHandle, valueKey, valueString, valueType } from './hivex';
+import { answer, isFile, readGuestFile, realFile } from './queries';
 import { SKIPPED_TYPES, mounted, type ListedFilesystems } from './quick-linux';
 
 /** What inspect-get-* would say about the Windows root, found without inspect-os. */
@@ -34,6 +34,9 @@ export interface QuickWindowsFacts {
   productVariant: string;
   majorVersion: number;
   minorVersion: number;
+  /** Real-case guest paths of the two hives (both exist, or the quick path gave up). */
+  systemHivePath: string;
+  softwareHivePath: string;
 }
 
 /** The facts, with the root left mounted at / as asked; or why the quick path gave up, with nothing mounted. */
@@ -94,7 +97,7 @@ export async function quickInspectWindows(s: GuestfishSession, listed: ListedFil
     const product = await softwareFacts(s, software);
     if ('fallback' in product) return product;
     keepMounted = true;
-    return { facts: { root, systemRoot, arch, ...product } };
+    return { facts: { root, systemRoot, arch, ...product, systemHivePath: system, softwareHivePath: software } };
   } finally {
     if (!keepMounted) await s.exec(['umount', '/'], { tolerate: true });
   }
@@ -134,18 +137,11 @@ async function systemRootOf(s: GuestfishSession): Promise<string | 'boot.ini' | 
   return bootIni && (await isFile(s, bootIni)) ? 'boot.ini' : undefined;
 }
 
-/** The real-case path of a file, or '' when there is none. */
-async function realFile(s: GuestfishSession, path: string): Promise<string> {
-  const real = await answer(s, ['case-sensitive-path', path]);
-  return real && (await isFile(s, real)) ? real : '';
-}
-
 /** Product name, version and InstallationType from SOFTWARE\Microsoft\Windows NT\CurrentVersion. */
-async function softwareFacts(s: GuestfishSession, hive: string): Promise<Omit<QuickWindowsFacts, 'root' | 'systemRoot' | 'arch'> | { fallback: string }> {
+async function softwareFacts(s: GuestfishSession, hive: string): Promise<Omit<QuickWindowsFacts, 'root' | 'systemRoot' | 'arch' | 'systemHivePath' | 'softwareHivePath'> | { fallback: string }> {
   if (!(await s.exec(['hivex-open', hive], { tolerate: true })).ok) return { fallback: `${hive} does not open` };
   try {
-    const root = await answer(s, ['hivex-root']);
-    const node = await keyAt(s, Number(root) || 0, ['Microsoft', 'Windows NT', 'CurrentVersion']);
+    const node = await keyAt(s, await hiveRoot(s), ['Microsoft', 'Windows NT', 'CurrentVersion']);
     if (node === 0) return { fallback: 'no Microsoft\\Windows NT\\CurrentVersion key' };
     const [name, major, minor, current, variant] = await Promise.all(
       ['ProductName', 'CurrentMajorVersionNumber', 'CurrentMinorVersionNumber', 'CurrentVersion', 'InstallationType'].map((k) => valueHandle(s, node, k)),
@@ -189,12 +185,12 @@ export interface SystemHiveFacts {
 }
 
 /**
- * Reads the control set, hostname and drive letters from the open SYSTEM hive (root key `hiveRootNode`)
- * the way libguestfs does, except that drive letters are resolved on the disk of `root` only: with clones
+ * The control set (from Select\Current's value `current`, read by the caller), hostname and drive letters
+ * of the open SYSTEM hive (root key `hiveRootNode`),
+ * as libguestfs reads them, except that drive letters are resolved on the disk of `root` only: with clones
  * in one appliance every disk carries the same signature, and the guest means its own.
  */
-export async function systemHiveFacts(s: GuestfishSession, hiveRootNode: number, root: string): Promise<SystemHiveFacts> {
-  const current = await valueDword(s, await valueHandle(s, await child(s, hiveRootNode, 'Select'), 'Current'));
+export async function systemHiveFacts(s: GuestfishSession, hiveRootNode: number, root: string, current: number | undefined): Promise<SystemHiveFacts> {
   const controlSet = current !== undefined ? controlSetName(current) : '';
   const hostname = controlSet
     ? (await valueString(s, await valueHandle(s, await keyAt(s, hiveRootNode, [controlSet, 'Services', 'Tcpip', 'Parameters']), 'Hostname'))) ?? ''

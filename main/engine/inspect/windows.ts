@@ -11,10 +11,10 @@ import type { GuestfishSession } from '../guestfish/session';
 import type { WindowsFacts, WindowsServiceInfo } from '../types';
 import { parseMountpoints, parseStatvfsFree } from './guest';
 import { systemHiveFacts, type QuickWindowsFacts } from './quick-windows';
+import { one, realFile } from './queries';
+import { child, controlSetName, nodeValues, parseHashtable, parseHivexHandles, REG_DWORD, REG_EXPAND_SZ, REG_SZ, valueDword, valueHandle, valueKey, valueString, valueType } from './hivex';
 
 export { controlSetName } from './hivex';
-import { isFile, one } from './queries';
-import { child, controlSetName, nodeValues, parseHashtable, parseHivexHandles, REG_DWORD, REG_EXPAND_SZ, REG_SZ, valueDword, valueHandle, valueKey, valueString, valueType } from './hivex';
 
 export interface InspectWindowsOptions {
   /** Mount read-only (inspection) or read-write (a run writing into its overlay). */
@@ -64,14 +64,6 @@ async function valuesAsText(s: GuestfishSession, node: number): Promise<Record<s
     }
   }
   return out;
-}
-
-/** The real-case guest path of a file, or '' when it does not exist. */
-async function realCasePath(s: GuestfishSession, p: string): Promise<string> {
-  const r = await s.exec(['case-sensitive-path', p], { tolerate: true });
-  if (!r.ok) return '';
-  const real = r.output.trim();
-  return (await isFile(s, real)) ? real : '';
 }
 
 /** Services of the control set whose ImagePath runs guestprep-service*.exe, in registry order. */
@@ -168,9 +160,10 @@ export async function inspectWindows(s: GuestfishSession, root: string, opts: In
     await s.exec([opts.readonly ? 'mount-ro' : 'mount', m.device, m.mountpoint], { tolerate: m.device !== root });
   }
 
+  // The quick path has found both hives already.
   const [systemHivePath, softwareHivePath, statvfs] = await Promise.all([
-    realCasePath(s, `${systemRoot}/System32/config/SYSTEM`),
-    realCasePath(s, `${systemRoot}/System32/config/SOFTWARE`),
+    q ? q.systemHivePath : realFile(s, `${systemRoot}/System32/config/SYSTEM`),
+    q ? q.softwareHivePath : realFile(s, `${systemRoot}/System32/config/SOFTWARE`),
     s.exec(['statvfs', '/']).then((r) => r.output),
   ]);
   if (!systemHivePath) {
@@ -185,11 +178,11 @@ export async function inspectWindows(s: GuestfishSession, root: string, opts: In
   try {
     const hiveRoot = Number((await s.exec(['hivex-root'])).output.trim()) || 0;
     // The quick path reads here what inspect-os read from this hive: one opening of it per run.
-    const sys = q ? await systemHiveFacts(s, hiveRoot, root) : undefined;
+    const selectCurrent = await valueDword(s, await valueHandle(s, await child(s, hiveRoot, 'Select'), 'Current'));
+    const sys = q ? await systemHiveFacts(s, hiveRoot, root, selectCurrent) : undefined;
     const inspected = basics.inspected ?? { controlSet: sys?.controlSet ?? '', driveMappings: sys?.driveMappings ?? {} };
     const { driveMappings } = inspected;
     const systemDrive = Object.keys(driveMappings).sort().find((letter) => driveMappings[letter] === root) ?? '';
-    const selectCurrent = await valueDword(s, await valueHandle(s, await child(s, hiveRoot, 'Select'), 'Current'));
     const { controlSet, note } = chooseControlSet(inspected.controlSet, selectCurrent);
     if (!controlSet) {
       fail('GUEST_NO_BOOT_HOOK', 'Neither libguestfs nor SYSTEM\\Select\\Current tells which control set this Windows boots with.',
