@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { buildSampleWindows } from '../../sample/sample-windows';
 import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
 import { prepare } from './prepare';
+import { readEntries } from '../archive/entries';
 import { GuestprepError } from '../errors';
 import { wrapperPath } from '../windows/wrapper';
 import { compareRegValues, findRegKey, parseRegText } from '../quote/reg';
@@ -48,6 +49,21 @@ function guestfishRo(image: string, lines: string[]): Promise<string> {
   });
 }
 
+/** Size and sha256 of the zip entry whose path ends with `suffix`. */
+async function entrySha256(zip: string, suffix: string): Promise<{ bytes: number; sha256: string }> {
+  for await (const e of readEntries(zip, 'zip')) {
+    if (!e.info.path.endsWith(suffix)) continue;
+    const h = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of e.open()) {
+      h.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    return { bytes, sha256: h.digest('hex') };
+  }
+  throw new Error(`${suffix} not in ${zip}`);
+}
+
 function exportKey(hive: string, key: string): { ok: boolean; text: string } {
   const r = spawnSync('hivexregedit', ['--export', '--prefix', 'HKEY_LOCAL_MACHINE\\SYSTEM', hive, key], { encoding: 'utf8' });
   return { ok: r.status === 0, text: r.stdout };
@@ -63,7 +79,8 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'gp prepare windows (int) '));
   process.env.GUESTPREP_STATE_DIR = join(root, 'state');
   [jreX64, jreX86, modern, legacy] = await Promise.all([
-    makeSampleJre(join(root, 'OpenJDK17U-jre_x64_windows.zip'), { version: '17.0.9', os: 'windows', arch: 'x86_64' }),
+    // lib/modules above 1 MiB, and not a whole number of MiB: written with direct I/O (direct-copy.ts).
+    makeSampleJre(join(root, 'OpenJDK17U-jre_x64_windows.zip'), { version: '17.0.9', os: 'windows', arch: 'x86_64', fillerBytes: 3 * 1024 * 1024 + 17 }),
     makeSampleJre(join(root, 'jre-8u392-windows-i586.zip'), { version: '1.8.0_392', os: 'windows', arch: 'i386' }),
     makeSampleProactive(root, { generation: 'modern', kind: 'zip' }),
     makeSampleProactive(root, { generation: 'legacy', kind: 'tar.gz' }),
@@ -115,7 +132,18 @@ function serviceValues(cs: string, wantCmdLine = '"%SystemRoot%\\System32\\cmd.e
 test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the files in C:\\ProActive', { skip, timeout: 600_000 }, async () => {
   const image = await win('win10-x64', 'w10');
   const before = sha256(image);
-  const r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org', workers: 2 } });
+  const trace = join(root, 'w10-commands.txt');
+  process.env.GUESTPREP_TRACE_COMMANDS = trace;
+  let r: Awaited<ReturnType<typeof prepare>>;
+  try {
+    r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org', workers: 2 } });
+  } finally {
+    delete process.env.GUESTPREP_TRACE_COMMANDS;
+  }
+  // Both archives went in through the appliance's shell (direct writes), not cp -a.
+  const commands = readFileSync(trace, 'utf8');
+  assert.equal(commands.match(/\tdebug "sh" "echo [A-Za-z0-9+/=]+ \| base64 -d \| sh"$/gm)?.length, 3, 'the probe and one copy per archive');
+  assert.doesNotMatch(commands, /\tcp-a /);
   assert.equal(r.launches, 1);
   assert.equal(r.settings.installDir, 'C:\\ProActive');
   assert.equal(r.settings.serviceUser, 'LocalSystem');
@@ -127,6 +155,10 @@ test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the f
 
   const got = await readBack(image, mkdtempSync(join(root, 'rb10-')));
   assert.deepEqual(got.checks, ['true', 'true', 'true']);
+  // The large file, byte for byte as the archive holds it.
+  const [size, sum] = (await guestfishRo(image, ['filesize /ProActive/jre/lib/modules', 'checksum sha256 /ProActive/jre/lib/modules'])).trim().split('\n');
+  const want = await entrySha256(jreX64, 'lib/modules');
+  assert.deepEqual([Number(size), sum], [want.bytes, want.sha256]);
   assert.ok(got.exe.equals(readFileSync(wrapperPath('x64'))), 'the x64 wrapper, byte for byte');
   assert.ok(!/[^\r]\n/.test(got.cmd), 'the .cmd is CRLF');
   assert.ok(got.cmd.includes('\r\nset "JAVA_HOME=C:\\ProActive\\jre"\r\n'));
