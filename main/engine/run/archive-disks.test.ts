@@ -40,6 +40,20 @@ test('a Windows target (backslash-free guestfish path with spaces) is copied the
   assert.deepEqual(s.commands[2].argv, ['cp-a', '/Program Files/ProActive/node.guestprep-staging/.', '/Program Files/ProActive/node']);
 });
 
+test('where the appliance runs scripts, each tar-in with a disk becomes one script; a folder too long for one line keeps the commands', () => {
+  const steps: PlanStep[] = [
+    { id: 'upload-jre', title: 'JRE', bytes: 100, commands: [{ argv: ['mkdir', '/ProActive/jre'] }, { argv: ['tar-in', { upload: jre }, '/ProActive/jre'] }] },
+    { id: 'upload-proactive', title: 'node', commands: [{ argv: ['tar-in', { upload: node }, '/' + 'n'.repeat(6000)] }] },
+  ];
+  const [a, b] = copyFromDisks(steps, new Map([['jre', '/dev/sdb'], ['proactive', '/dev/sdc']]), { shell: { direct: true } });
+  assert.deepEqual(a.commands.map((c) => c.argv.slice(0, 2)), [['mkdir', '/ProActive/jre'], ['debug', 'sh']]);
+  const script = Buffer.from(/^echo (\S+) \| base64 -d \| sh$/.exec(a.commands[1].argv[2] as string)![1], 'base64').toString();
+  assert.match(script, /^disk=\/dev\/sdb /m);
+  assert.match(script, /^dst=\$root'\/ProActive\/jre'$/m);
+  assert.match(script, /oflag=direct/);
+  assert.deepEqual(b.commands.map((c) => c.argv[0]), ['mkdir', 'mount-vfs', 'cp-a', 'umount', 'rmdir']);
+});
+
 test('disks come after the guest drives: one guest -> sdb, sdc; eight guests -> sdi, sdj', () => {
   const disks = { images: [{ id: 'jre', path: '/r/jre.sqfs' }, { id: 'proactive', path: '/r/proactive.sqfs' }] };
   assert.deepEqual([...diskDevices(disks, 1)], [['jre', '/dev/sdb'], ['proactive', '/dev/sdc']]);

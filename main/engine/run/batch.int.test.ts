@@ -79,7 +79,7 @@ test('archive disks give each guest exactly the tree a streamed run gives, in a 
     copyFileSync(base, p);
     return p;
   };
-  const [streamed, single, b1, b2] = [copy('Streamed'), copy('Single'), copy('B1'), copy('B2')];
+  const [streamed, single, b1, b2, commands] = [copy('Streamed'), copy('Single'), copy('B1'), copy('B2'), copy('Commands')];
   const settings = { rmUrl: 'pnp://rm.example.org', nodeName: 'same-node' };
   const steps = (r: { steps: Array<{ id: string }> }) => r.steps.map((s) => s.id).join(' ');
   process.env.GUESTPREP_ARCHIVE_DISKS = '0';
@@ -94,16 +94,35 @@ test('archive disks give each guest exactly the tree a streamed run gives, in a 
   const alone = await prepare({ image: single, jre, proactive, settings }, { onEvent: (e) => { if (e.type === 'log') logs.push(e.message); } });
   assert.ok(alone.timings.archiveDisksMs !== undefined);
   assert.equal(steps(alone), steps(plain), 'the same steps either way');
-  const r = await prepareBatch({ images: [b1, b2], jre, proactive, settings }, { onEvent: (_i, _n, e) => { if (e.type === 'log') logs.push(e.message); } });
+  const trace = join(root, 'batch-commands.txt');
+  process.env.GUESTPREP_TRACE_COMMANDS = trace;
+  let r;
+  try {
+    r = await prepareBatch({ images: [b1, b2], jre, proactive, settings }, { onEvent: (_i, _n, e) => { if (e.type === 'log') logs.push(e.message); } });
+  } finally {
+    delete process.env.GUESTPREP_TRACE_COMMANDS;
+  }
   assert.ok(r.items.every((i) => i.ok), JSON.stringify(r.items.map((i) => (i.ok ? 'ok' : i.error))));
   assert.equal(r.launches, 1);
+  // One probe, then each archive of each image copied by a script (archive-copy.ts), no guestfish mounts.
+  const lines = readFileSync(trace, 'utf8');
+  assert.equal(lines.match(/\tdebug "sh" /g)?.length, 5, lines);
+  assert.doesNotMatch(lines, /\t(mount-vfs|cp-a) /);
+  // The guestfish route (an appliance without a shell) leaves the same tree.
+  process.env.GUESTPREP_APPLIANCE_SHELL = '0';
+  try {
+    await prepare({ image: commands, jre, proactive, settings });
+  } finally {
+    delete process.env.GUESTPREP_APPLIANCE_SHELL;
+  }
   assert.ok(!logs.some((m) => /could not be unpacked into disk images/.test(m)), logs.join('\n'));
   const record = '/opt/proactive/guestprep/install.json';
-  const [tp, ts, t1, t2] = await readGuestTrees([streamed, single, b1, b2].map((path) => ({ path, format: 'vdi' })));
+  const [tp, ts, t1, t2, tc] = await readGuestTrees([streamed, single, b1, b2, commands].map((path) => ({ path, format: 'vdi' })));
   assert.deepEqual(diffTrees(tp, ts, { ignore: (p) => p === record }), [], 'a single run from the disks: the tree of a streamed run');
   assert.deepEqual(diffTrees(tp, t1, { ignore: (p) => p === record }), [], 'first image of the batch: the same');
   assert.deepEqual(diffTrees(tp, t2, { ignore: (p) => p === record }), [], 'second image: the same');
+  assert.deepEqual(diffTrees(tp, tc, { ignore: (p) => p === record }), [], 'copied with guestfish commands: the same');
   assert.ok(ts.get('/opt/proactive/jre/bin/java'), 'the JRE is there');
-  for (const t of [ts, t1, t2]) assert.ok(![...t.keys()].some((p) => p.includes('guestprep-staging')), 'no staging folder left');
+  for (const t of [ts, t1, t2, tc]) assert.ok(![...t.keys()].some((p) => p.includes('guestprep-staging')), 'no staging folder left');
   assert.deepEqual(readdirSync(join(root, 'state', 'disks')), [], 'the batch removed its disks');
 });

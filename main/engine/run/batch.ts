@@ -31,7 +31,7 @@ import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
 import { stateDir } from './state';
 import { ArchiveDisks, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, removeStaleDisks } from './archive-disks';
-import { useDirectCopy } from './direct-copy';
+import { archiveCopyMode } from './archive-copy';
 
 export interface BatchRequest {
   images: string[];
@@ -199,7 +199,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
           timings.inspectMs = Date.now() - ti;
           slot.progress.phaseDone('inspect');
           const tw = Date.now();
-          const planSteps = devices ? copyFromDisks(made.plan.steps, devices, { direct: await useDirectCopy(session, guest, (message) => slot.emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
+          const planSteps = devices ? copyFromDisks(made.plan.steps, devices, { shell: await archiveCopyMode(session, guest, (message) => slot.emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
           const steps = await tx.write(planSteps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
           timings.writeMs = Date.now() - tw;
           const tv = Date.now();

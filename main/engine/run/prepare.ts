@@ -33,7 +33,7 @@ import { GUESTPREP_VERSION } from '../version';
 import { DEFAULT_INSTALL_DIR } from './defaults';
 import { join } from 'node:path';
 import { ArchiveDisks, buildArchiveDisks, copyFromDisks, diskDevices, DISK_UPLOADS, type DiskUpload } from './archive-disks';
-import { useDirectCopy } from './direct-copy';
+import { archiveCopyMode } from './archive-copy';
 
 export interface PrepareRequest {
   image: string;
@@ -205,7 +205,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     }
 
     const tw = Date.now();
-    const steps = disks ? copyFromDisks(made.plan.steps, diskDevices(disks, 1), { direct: await useDirectCopy(tx.session, guest, (message) => emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
+    const steps = disks ? copyFromDisks(made.plan.steps, diskDevices(disks, 1), { shell: await archiveCopyMode(tx.session, guest, (message) => emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
     const stepTimings = await tx.write(steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
     timings.writeMs = Date.now() - tw;
 
