@@ -13,8 +13,17 @@ import { buildSampleWindows, WINDOWS_VARIANTS } from '../main/sample/sample-wind
 import { makeSampleJre, makeSampleProactive } from '../main/sample/archives';
 import { describeFailure, MB, runProcess } from './common';
 
-export const JRE_FILLER_BYTES = 45 * MB;
-export const PROACTIVE_FILLER_BYTES = 55 * MB;
+/**
+ * BENCH_LAYOUT=spread: the same 45 + 55 MB, but with part of it spread over many files as real archives hold
+ * their bytes (spreadFiller: 20 of the JRE's 45 MB, 40 of the node's 55 MB; a few hundred files in all),
+ * instead of one large file per archive.
+ */
+export const SPREAD = process.env.BENCH_LAYOUT === 'spread';
+const JRE_SPREAD_BYTES = SPREAD ? 20 * MB : 0;
+const PROACTIVE_SPREAD_BYTES = SPREAD ? 40 * MB : 0;
+/** Bytes of the JRE's lib/modules (what the seed runs are checked against). */
+export const JRE_FILLER_BYTES = 45 * MB - JRE_SPREAD_BYTES;
+export const PROACTIVE_FILLER_BYTES = 55 * MB - PROACTIVE_SPREAD_BYTES;
 export const RM_URL = 'rmi://node0.entreprise.com:1099';
 
 export interface BenchArchives {
@@ -52,9 +61,9 @@ export async function zipToTgz(zip: string, outTgz: string, workDir: string): Pr
 
 export async function makeBenchArchives(dir: string): Promise<BenchArchives> {
   const [linuxJre, windowsJre, proactiveZip] = await Promise.all([
-    makeSampleJre(dir, { version: JAVA_VERSION, os: 'linux', arch: 'x86_64', kind: 'tar.gz', fillerBytes: JRE_FILLER_BYTES }),
-    makeSampleJre(dir, { version: JAVA_VERSION, os: 'windows', arch: 'i386', kind: 'tar.gz', fillerBytes: JRE_FILLER_BYTES }),
-    makeSampleProactive(dir, { generation: 'legacy', version: '3.3.2', kind: 'zip', fillerBytes: PROACTIVE_FILLER_BYTES }),
+    makeSampleJre(dir, { version: JAVA_VERSION, os: 'linux', arch: 'x86_64', kind: 'tar.gz', fillerBytes: JRE_FILLER_BYTES, spreadBytes: JRE_SPREAD_BYTES }),
+    makeSampleJre(dir, { version: JAVA_VERSION, os: 'windows', arch: 'i386', kind: 'tar.gz', fillerBytes: JRE_FILLER_BYTES, spreadBytes: JRE_SPREAD_BYTES }),
+    makeSampleProactive(dir, { generation: 'legacy', version: '3.3.2', kind: 'zip', fillerBytes: PROACTIVE_FILLER_BYTES, spreadBytes: PROACTIVE_SPREAD_BYTES }),
   ]);
   const proactiveTgz = join(dir, `${PROACTIVE_TOP}.tgz`);
   await zipToTgz(proactiveZip, proactiveTgz, dir);

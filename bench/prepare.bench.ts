@@ -22,7 +22,7 @@ import { WarmSession } from '../main/engine/run/warm';
 import { memoryJournal } from '../main/engine/run/journal';
 import { benchRuns, libguestfsEnv, log, markdownTable, MB, median, megabytes, RssSampler, seconds } from './common';
 import {
-  archiveBytes, BenchArchives, buildLinuxFixture, buildWindowsFixture, JRE_FILLER_BYTES, makeBenchArchives, RM_URL,
+  archiveBytes, BenchArchives, buildLinuxFixture, buildWindowsFixture, JRE_FILLER_BYTES, makeBenchArchives, RM_URL, SPREAD,
 } from './fixtures';
 import { runSeedLinux, SeedLinuxInputs, verifySeedLinux } from './seed-linux';
 import { runSeedWindows, SeedWindowsInputs, verifySeedWindows } from './seed-windows';
@@ -141,26 +141,25 @@ function coldCases(fx: Fixtures): BenchCase[] {
  * part is from Run to done: the writes, the verification and the commit. Its one launch is counted.
  */
 function warmRunCases(fx: Fixtures): BenchCase[] {
-  return [
-    {
-      id: 'ours-linux-warm',
-      label: 'prepare() Run to done, warm session, Linux',
-      side: 'ours',
-      async run(copyOf) {
-        const image = copyOf(fx.linuxImage);
-        const journal = memoryJournal();
-        const warm = await WarmSession.open(image, { journal, program: 'bench' });
-        let run: Awaited<ReturnType<typeof timed<PrepareReport>>>;
-        try {
-          run = await timed(() => prepare({ image, jre: fx.archives.linuxJre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL } }, { journal, warm }));
-        } finally {
-          await warm.release('bench case over');
-        }
-        const { result: report, ms, rssPeak } = run;
-        return { ms, launches: warm.report.launches + report.launches, images: 1, rssPeak, reports: [report] };
-      },
+  const warmCase = (os: 'linux' | 'windows', image: string, jre: string): BenchCase => ({
+    id: `ours-${os}-warm`,
+    label: `prepare() Run to done, warm session, ${os === 'linux' ? 'Linux' : 'Windows'}`,
+    side: 'ours',
+    async run(copyOf) {
+      const path = copyOf(image);
+      const journal = memoryJournal();
+      const warm = await WarmSession.open(path, { journal, program: 'bench' });
+      let run: Awaited<ReturnType<typeof timed<PrepareReport>>>;
+      try {
+        run = await timed(() => prepare({ image: path, jre, proactive: fx.archives.proactiveZip, settings: { rmUrl: RM_URL } }, { journal, warm }));
+      } finally {
+        await warm.release('bench case over');
+      }
+      const { result: report, ms, rssPeak } = run;
+      return { ms, launches: warm.report.launches + report.launches, images: 1, rssPeak, reports: [report] };
     },
-  ];
+  });
+  return [warmCase('linux', fx.linuxImage, fx.archives.linuxJre), warmCase('windows', fx.windowsImage, fx.archives.windowsJre)];
 }
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
@@ -208,6 +207,7 @@ function comparisons(): Comparison[] {
     { label: 'Linux, one image, cold', ours: 'ours-linux-cold', seed: 'seed-linux' },
     { label: 'Windows, one image, cold', ours: 'ours-windows-cold', seed: 'seed-windows' },
     { label: 'Linux, Run to done with a warm session', ours: 'ours-linux-warm', seed: 'seed-linux' },
+    { label: 'Windows, Run to done with a warm session', ours: 'ours-windows-warm', seed: 'seed-windows' },
     { label: `Linux, batch of ${BATCH} vs ${BATCH} seed runs`, ours: `ours-linux-batch-x${BATCH}`, seed: `seed-linux-x${BATCH}` },
   ];
 }
@@ -220,7 +220,9 @@ function printResults(cases: BenchCase[], results: Map<string, CaseRun[]>, runs:
   const { hypervisor } = libguestfsEnv();
   out.push(`\nInputs: ${megabytes(archiveBytes(fx.archives.linuxJre, fx.archives.proactiveZip))} of archives for Linux ` +
     `(${basename(fx.archives.linuxJre)} + ${basename(fx.archives.proactiveZip)}; the seed gets ${basename(fx.archives.proactiveTgz)} instead of the .zip), ` +
-    `${megabytes(archiveBytes(fx.archives.windowsJre, fx.archives.proactiveZip))} for Windows; ${runs} round(s); seed accelerator: ${hypervisor}.\n\n`);
+    `${megabytes(archiveBytes(fx.archives.windowsJre, fx.archives.proactiveZip))} for Windows; ` +
+    `${SPREAD ? 'layout: spread (part of the bytes over a few hundred files, BENCH_LAYOUT=spread)' : 'layout: one large file per archive'}; ` +
+    `${runs} round(s); seed accelerator: ${hypervisor}.\n\n`);
 
   out.push(markdownTable(
     ['comparison', 'seed (s, median)', 'ours (s, median)', 'ours / seed', 'launches seed', 'launches ours'],

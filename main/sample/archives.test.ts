@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
-import { makeHostileArchive, makeSampleJre, makeSampleProactive } from './archives';
+import { makeHostileArchive, makeSampleJre, makeSampleProactive, spreadFiller } from './archives';
 import { restreamAsTar } from '../engine/archive/restream';
 import { detectArchiveKind } from '../engine/archive/kind';
 import { detectJre, detectProactive } from '../engine/archive/detect';
@@ -186,4 +186,18 @@ test('detection and the generator agree on every kind, OS and CPU', async () => 
   }
   const pa = await detectProactive(await makeSampleProactive(fresh(), { generation: 'legacy', version: '3.4.1', kind: 'tar' }));
   assert.deepEqual([pa.kind, pa.version, pa.home], ['tar', '3.4.1', 'ProActiveScheduling-3.4.1_bin']);
+});
+
+test('spread filler: exactly the bytes asked, 40 % in 2 MiB files and the rest in small ones', () => {
+  for (const total of [20 * 1024 * 1024, 40 * 1024 * 1024 + 12345, 3000]) {
+    const entries = spreadFiller('lib/ext/filler', total);
+    const sizes = entries.map((e) => ('content' in e ? (e.content as { random: number }).random : -1));
+    assert.equal(sizes.reduce((a, b) => a + b, 0), total);
+    const large = sizes.filter((n) => n === 2 * 1024 * 1024).reduce((a, b) => a + b, 0);
+    assert.ok(large <= total * 0.4 && large > total * 0.4 - 2 * 1024 * 1024, `${large} of ${total}`);
+    assert.ok(sizes.every((n) => n === 2 * 1024 * 1024 || n <= 700 * 1024));
+    assert.equal(new Set(entries.map((e) => e.path)).size, entries.length, 'names are unique');
+    assert.ok(entries.every((e) => /^lib\/ext\/filler-\d+\.jar$/.test(e.path)));
+  }
+  assert.ok(spreadFiller('x', 20 * 1024 * 1024).length > 60, 'many files, as real archives have');
 });

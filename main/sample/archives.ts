@@ -326,6 +326,8 @@ export interface SampleJreOptions {
   kind?: ArchiveKind;
   /** Bytes of random filler in lib/modules (default about 200 KB). */
   fillerBytes?: number;
+  /** Bytes of random filler spread over many files in lib/ext, as real JREs hold them (spreadFiller). */
+  spreadBytes?: number;
   /** Include the `release` file (default true). */
   withRelease?: boolean;
   /** Linux bin/java: a runnable sh stand-in (default) or an ELF header for `arch` (detection tests). */
@@ -394,6 +396,28 @@ function jreEntries(o: Required<Pick<SampleJreOptions, 'version' | 'os' | 'arch'
     { path: 'lib/tzdb.dat', content: { random: 4096 } },
     { path: 'lib/modules', content: { random: o.fillerBytes ?? DEFAULT_FILLER } },
   );
+  if (o.spreadBytes) out.push({ path: 'lib/ext', type: 'directory' }, ...spreadFiller('lib/ext/filler', o.spreadBytes));
+  return out;
+}
+
+/** Sizes the small files of spreadFiller cycle through (a mean of about 183 KB). */
+const SPREAD_SMALL = [4, 12, 32, 96, 256, 700].map((k) => k * 1024);
+
+/**
+ * `total` bytes of random filler over many files, as real distributions hold their bytes: 40 % in files of
+ * 2 MiB (the large jars), 60 % in files of 4-700 KB (the many small ones). Named PREFIX-N.jar.
+ */
+export function spreadFiller(prefix: string, total: number): SampleEntry[] {
+  const out: SampleEntry[] = [];
+  const file = (bytes: number) => out.push({ path: `${prefix}-${out.length + 1}.jar`, content: { random: bytes } });
+  let large = Math.floor(total * 0.4);
+  for (; large >= 2 * 1024 * 1024; large -= 2 * 1024 * 1024) file(2 * 1024 * 1024);
+  let small = total - Math.floor(total * 0.4) + large;
+  for (let k = 0; small > 0; k++) {
+    const bytes = Math.min(SPREAD_SMALL[k % SPREAD_SMALL.length], small);
+    file(bytes);
+    small -= bytes;
+  }
   return out;
 }
 
@@ -437,6 +461,8 @@ export interface SampleProactiveOptions {
   bundledJre?: boolean;
   /** Bytes of random filler in a jar (default about 200 KB). */
   fillerBytes?: number;
+  /** Bytes of random filler spread over many jars in the lib folder (spreadFiller). */
+  spreadBytes?: number;
 }
 
 /**
@@ -479,6 +505,7 @@ export async function makeSampleProactive(outPath: string, opts: SampleProactive
         { path: 'dist/lib/ProActive_ResourceManager.jar', content: { random: 2048 } },
         { path: 'dist/lib/ProActive_Scheduler-core.jar', content: filler },
       ];
+  if (opts.spreadBytes) entries.push(...spreadFiller(modern ? 'lib/filler' : 'dist/lib/filler', opts.spreadBytes));
   if (opts.bundledJre) {
     entries.push(...under('jre', jreEntries({ version: '17.0.9', os: 'linux', arch: 'x86_64', fillerBytes: 64 * 1024 })));
   }

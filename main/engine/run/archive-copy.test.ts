@@ -7,29 +7,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuestprepError } from '../errors';
 import type { CommandResult, GuestfishSession } from '../guestfish/session';
-import { applianceShellEnabled, archiveCopyCommand, archiveCopyMode, archiveCopyScript, DIRECT_MIN_BYTES, directCopyEnabled, DISK_MOUNTS, type ArchiveCopy } from './archive-copy';
+import { applianceShellEnabled, archiveCopyCommand, archiveCopyMode, archiveCopyScript, DIRECT_MIN_BYTES, directCopyEnabled, DISK_MOUNTS, stagingScript, type ArchiveCopy } from './archive-copy';
 
 test('the script mounts the disk outside the guest, names the target under the sysroot single-quoted, and stops at the first error', () => {
-  const s = archiveCopyScript({ device: '/dev/sdc', to: "/Program Files/it's/node", direct: true });
+  const s = archiveCopyScript({ from: { disk: '/dev/sdc' }, to: "/Program Files/it's/node", direct: true });
   assert.match(s, /^set -eu$/m);
   assert.match(s, new RegExp(`^disk=/dev/sdc src=${DISK_MOUNTS}/sdc$`, 'm'));
   assert.match(s, /^dst=\$root'\/Program Files\/it'\\''s\/node'$/m);
   assert.match(s, /mount -t squashfs -o ro "\$disk" "\$src"/);
   assert.match(s, new RegExp(`-size \\+${DIRECT_MIN_BYTES - 1}c`));
   assert.match(s, /oflag=direct/);
-  const linux = archiveCopyScript({ device: '/dev/sdc', to: '/opt/proactive/jre', direct: false });
+  const linux = archiveCopyScript({ from: { disk: '/dev/sdc' }, to: '/opt/proactive/jre', direct: false });
   assert.doesNotMatch(linux, /dd |find /, 'no direct writes into a Linux guest');
   assert.match(linux, /^cp -a \. "\$dst"$/m);
 });
 
 test('a folder name with a NUL byte is refused with a setting error; a device that is not an appliance disk is a bug', () => {
-  assert.throws(() => archiveCopyScript({ device: '/dev/sdc', to: '/b\0c', direct: false }), (e: unknown) => e instanceof GuestprepError && e.code === 'SETTING_INVALID');
-  assert.throws(() => archiveCopyScript({ device: '/dev/sdc; reboot', to: '/b', direct: false }), (e: unknown) => e instanceof GuestprepError && e.code === 'INTERNAL');
+  assert.throws(() => archiveCopyScript({ from: { disk: '/dev/sdc' }, to: '/b\0c', direct: false }), (e: unknown) => e instanceof GuestprepError && e.code === 'SETTING_INVALID');
+  assert.throws(() => archiveCopyScript({ from: { disk: '/dev/sdc; reboot' }, to: '/b', direct: false }), (e: unknown) => e instanceof GuestprepError && e.code === 'INTERNAL');
 });
 
 test('a folder too long for one guestfish line gives no command (the caller keeps the guestfish route)', () => {
-  assert.ok(archiveCopyCommand({ device: '/dev/sdb', to: '/a', direct: true }));
-  assert.equal(archiveCopyCommand({ device: '/dev/sdb', to: '/' + 'd'.repeat(6000), direct: false }), undefined);
+  assert.ok(archiveCopyCommand({ from: { disk: '/dev/sdb' }, to: '/a', direct: true }));
+  assert.equal(archiveCopyCommand({ from: { disk: '/dev/sdb' }, to: '/' + 'd'.repeat(6000), direct: false }), undefined);
 });
 
 test('GUESTPREP_APPLIANCE_SHELL=0 and GUESTPREP_DIRECT_COPY=0 turn the script and its direct writes off', () => {
@@ -96,7 +96,7 @@ function makeSource(src: string): void {
  * newlines): dd, which with `refuseDirect` fails as a filesystem without O_DIRECT support does (tmpfs
  * accepts it since Linux 6.6, so no real filesystem is at hand for that); and mount, which stands for the
  * squashfs mount by copying the disk's tree to the mountpoint and adding the line the kernel would add
- * to the (stand-in) mount table.
+ * to the (stand-in) mount table; and umount, which empties the mountpoint as a tmpfs going away does.
  */
 function shims(dir: string, disk: string, table: string, refuseDirect: boolean) {
   const which = (p: string) => spawnSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).stdout.trim();
@@ -110,8 +110,10 @@ function shims(dir: string, disk: string, table: string, refuseDirect: boolean) 
   shim('dd', [refuseDirect ? 'case "$*" in *oflag=direct*) echo "dd: Invalid argument" >&2; exit 1;; esac' : '', `exec '${which('dd')}' "$@"`]);
   // mount -t squashfs -o ro DISK MOUNTPOINT
   shim('mount', [`cp -a '${disk}/.' "$6"`, `printf '%s %s squashfs ro 0 0\\n' "$5" "$6" >> '${table}'`]);
+  // umount MOUNTPOINT: the tmpfs goes, and with it what was staged on it.
+  shim('umount', ['find "$1" -mindepth 1 -delete']);
   const calls = (name: string) => readFileSync(log(name), 'utf8').split('\x1e').filter(Boolean);
-  return { env: { PATH: `${bin}:${process.env.PATH}` }, dd: () => calls('dd'), mount: () => calls('mount') };
+  return { env: { PATH: `${bin}:${process.env.PATH}` }, dd: () => calls('dd'), mount: () => calls('mount'), umount: () => calls('umount') };
 }
 
 /**
@@ -144,9 +146,9 @@ function reference(s: ReturnType<typeof scene>): string[] {
 }
 
 /** Copies into a fresh folder of the guest and compares it with cp -a (the top folder is the plan's own, its time aside). */
-function copyAndCompare(s: ReturnType<typeof scene>, to: string, direct: boolean): void {
+function copyAndCompare(s: ReturnType<typeof scene>, to: string, direct: boolean, from: ArchiveCopy['from'] = { disk: '/dev/sdc' }): void {
   mkdirSync(join(s.root, to), { recursive: true });
-  const r = s.run({ device: '/dev/sdc', to, direct });
+  const r = s.run({ from, to, direct });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout + r.stderr, '', 'silent when all goes well (a refused O_DIRECT included)');
   const [top, ...got] = tree(join(s.root, to));
@@ -200,7 +202,7 @@ test('it refuses to copy into a folder that is not empty, before mounting anythi
     mkdirSync(join(s.root, 'dst'));
     writeFileSync(join(s.root, 'dst', 'release'), 'mine');
     for (const direct of [true, false]) {
-      const r = s.run({ device: '/dev/sdc', to: '/dst', direct });
+      const r = s.run({ from: { disk: '/dev/sdc' }, to: '/dst', direct });
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /dst is not an empty folder/);
     }
@@ -215,13 +217,45 @@ test('it refuses to copy into a folder that is not empty, before mounting anythi
 test('a missing target, or a failing mount, stops the script with an error', () => {
   const s = scene();
   try {
-    assert.notEqual(s.run({ device: '/dev/sdc', to: '/missing', direct: false }).status, 0);
+    assert.notEqual(s.run({ from: { disk: '/dev/sdc' }, to: '/missing', direct: false }).status, 0);
     mkdirSync(join(s.root, 'dst'));
     writeFileSync(join(s.dir, 'bin', 'mount'), '#!/bin/sh\necho "mount: /dev/sdc: wrong fs type" >&2\nexit 32\n');
-    const r = s.run({ device: '/dev/sdc', to: '/dst', direct: false });
+    const r = s.run({ from: { disk: '/dev/sdc' }, to: '/dst', direct: false });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /wrong fs type/);
     assert.deepEqual(readdirSync(join(s.root, 'dst')), []);
+  } finally {
+    s.done();
+  }
+});
+
+test('from a staged folder (a tmpfs the archive was streamed into): the same copy, then the tmpfs unmounted and its folder removed', () => {
+  const s = scene();
+  try {
+    const staged = '/ProActive/node.guestprep-staging';
+    mkdirSync(join(s.root, 'ProActive'));
+    assert.equal(spawnSync('cp', ['-a', s.disk, join(s.root, staged)]).status, 0);
+    copyAndCompare(s, '/ProActive/node', true, { staged });
+    assert.equal(s.dd().length, 3);
+    assert.deepEqual(s.mount(), [], 'nothing to mount');
+    assert.deepEqual(s.umount(), [join(s.root, staged)]);
+    assert.deepEqual(readdirSync(join(s.root, 'ProActive')), ['node'], 'the staging folder is gone');
+  } finally {
+    s.done();
+  }
+});
+
+test('the staging script makes the folder and mounts a tmpfs on it, and fails if the folder is there already', () => {
+  const t = stagingScript("/Program Files/it's.guestprep-staging");
+  assert.match(t, /^src=\$root'\/Program Files\/it'\\''s\.guestprep-staging'$/m);
+  assert.match(t, /^mkdir "\$src"$/m);
+  assert.match(t, /^mount -t tmpfs -o mode=0755 guestprep-staging "\$src"$/m);
+  const s = scene();
+  try {
+    mkdirSync(join(s.root, 'x.guestprep-staging'));
+    const r = spawnSync('sh', ['-c', stagingScript('/x.guestprep-staging')], { env: { ...process.env, ...s.env, root: s.root }, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.deepEqual(s.mount(), []);
   } finally {
     s.done();
   }

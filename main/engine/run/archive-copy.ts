@@ -43,8 +43,12 @@ export function directCopyEnabled(env: NodeJS.ProcessEnv = process.env): boolean
 }
 
 export interface ArchiveCopy {
-  /** The archive disk's device in the appliance, e.g. /dev/sdc. */
-  device: string;
+  /**
+   * Where the tree is: an archive disk's device in the appliance (e.g. /dev/sdc), mounted on first use; or
+   * a folder of the guest that a tmpfs was mounted on and the archive streamed into (memory-staging.ts),
+   * unmounted and removed once copied.
+   */
+  from: { disk: string } | { staged: string };
   /** The guest folder to copy into (a guestfish path); it must exist and be empty. */
   to: string;
   /** Large files with direct writes (Windows guests). */
@@ -53,40 +57,61 @@ export interface ArchiveCopy {
 
 const DEVICE = /^\/dev\/[a-z]+$/;
 
+/** The script's opening: strict mode, and the guest's root as the appliance has it. */
+const PRELUDE = ['set -eu', "# libguestfs's `debug sh` exports the sysroot as $root.", 'root=${root:-/sysroot}'];
+
 /**
- * The script: mounts the disk read-only at DISK_MOUNTS/NAME unless that is done already, then copies its
- * tree into `to` (under the appliance's sysroot). It stops at the first error with the tool's own message.
+ * The script: finds the tree (mounting the disk read-only at DISK_MOUNTS/NAME unless that is done already),
+ * then copies it into `to` (under the appliance's sysroot). It stops at the first error with the tool's
+ * own message.
  */
 export function archiveCopyScript(c: ArchiveCopy): string {
-  // The device is Guestprep's own (onDrive), never the user's; anything else is a bug, not a name to quote.
-  if (!DEVICE.test(c.device)) fail('INTERNAL', `Not an appliance disk: ${c.device}`, 'This is a bug in Guestprep. Please report it.');
-  const mp = `${DISK_MOUNTS}/${c.device.slice('/dev/'.length)}`;
-  const lines = [
-    `# Guestprep: copy the archive disk ${c.device} into an empty folder of the guest`,
-    'set -eu',
-    // libguestfs's `debug sh` exports the sysroot as $root.
-    'root=${root:-/sysroot}',
-    `disk=${c.device} src=${mp}`,
+  const lines = [`# Guestprep: copy an archive's tree into an empty folder of the guest`, ...PRELUDE];
+  if ('disk' in c.from) {
+    // The device is Guestprep's own (onDrive), never the user's; anything else is a bug, not a name to quote.
+    if (!DEVICE.test(c.from.disk)) fail('INTERNAL', `Not an appliance disk: ${c.from.disk}`, 'This is a bug in Guestprep. Please report it.');
+    lines.push(`disk=${c.from.disk} src=${DISK_MOUNTS}/${c.from.disk.slice('/dev/'.length)}`);
+  } else {
+    lines.push(`src=$root${shQuote(c.from.staged, 'the staging folder')}`);
+  }
+  lines.push(
     `dst=$root${shQuote(c.to, 'the folder to copy into')}`,
     '[ -d "$dst" ] && [ -z "$(ls -A "$dst")" ] || { echo "guestprep: $dst is not an empty folder" >&2; exit 1; }',
+  );
+  if ('disk' in c.from) {
     // Mounted by the first copy in this appliance; the next images of a batch find it there.
-    'if ! grep -qs "^$disk $src " /proc/mounts; then mkdir -p "$src"; mount -t squashfs -o ro "$disk" "$src"; fi',
-    'cd "$src"',
-  ];
-  if (!c.direct) return [...lines, 'cp -a . "$dst"', ''].join('\n');
+    lines.push('if ! grep -qs "^$disk $src " /proc/mounts; then mkdir -p "$src"; mount -t squashfs -o ro "$disk" "$src"; fi');
+  }
+  lines.push('cd "$src"');
+  if (!c.direct) {
+    lines.push('cp -a . "$dst"');
+  } else {
+    lines.push(
+      // coreutils 9.2 made `cp -n` fail when it skips a file; 9.3 added --update=none for the old meaning.
+      'if cp --update=none --version >/dev/null 2>&1; then keep=--update=none; else keep=-n; fi',
+      `find . -type f -size +${DIRECT_MIN_BYTES - 1}c -exec sh -c '`,
+      'set -eu',
+      'dst=$1; shift',
+      'for f do',
+      '  mkdir -p "$dst/${f%/*}"',
+      '  dd if="$f" of="$dst/$f" bs=1M oflag=direct status=none 2>/dev/null || dd if="$f" of="$dst/$f" bs=1M status=none',
+      '  cp -a --attributes-only "$f" "$dst/$f"',
+      `done' sh "$dst" {} +`,
+      'cp -a $keep . "$dst"',
+    );
+  }
+  if ('staged' in c.from) lines.push('cd /', 'umount "$src"', 'rmdir "$src"');
+  return [...lines, ''].join('\n');
+}
+
+/** The script that mounts a tmpfs on a new guest folder `staged`, for an archive to be streamed into. */
+export function stagingScript(staged: string): string {
   return [
-    ...lines,
-    // coreutils 9.2 made `cp -n` fail when it skips a file; 9.3 added --update=none for the old meaning.
-    'if cp --update=none --version >/dev/null 2>&1; then keep=--update=none; else keep=-n; fi',
-    `find . -type f -size +${DIRECT_MIN_BYTES - 1}c -exec sh -c '`,
-    'set -eu',
-    'dst=$1; shift',
-    'for f do',
-    '  mkdir -p "$dst/${f%/*}"',
-    '  dd if="$f" of="$dst/$f" bs=1M oflag=direct status=none 2>/dev/null || dd if="$f" of="$dst/$f" bs=1M status=none',
-    '  cp -a --attributes-only "$f" "$dst/$f"',
-    `done' sh "$dst" {} +`,
-    'cp -a $keep . "$dst"',
+    '# Guestprep: a folder in memory for an archive, copied from and removed after',
+    ...PRELUDE,
+    `src=$root${shQuote(staged, 'the staging folder')}`,
+    'mkdir "$src"',
+    'mount -t tmpfs -o mode=0755 guestprep-staging "$src"',
     '',
   ].join('\n');
 }

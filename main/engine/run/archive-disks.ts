@@ -123,32 +123,43 @@ export function diskDevices(disks: Pick<ArchiveDisks, 'images'>, guestDrives: nu
 }
 
 /**
- * The plan's steps with every `tar-in` of an upload that has a disk replaced by a copy from that disk.
- * Other commands are kept as they are, in order; a step's `bytes` stay, for the progress. With `shell`
- * (the appliance runs scripts), the copy is one script (archive-copy.ts; `direct` for Windows guests),
- * else guestfish commands through a staging folder next to the target.
+ * The plan's steps with each `tar-in` of an archive (an upload of kind 'tar') replaced by what `replace`
+ * returns for it; undefined keeps it. Other commands are kept as they are, in order; a step's `bytes` stay,
+ * for the progress; an unchanged step is the same object.
  */
-export function copyFromDisks(steps: PlanStep[], devices: ReadonlyMap<string, string>, opts: { shell?: { direct: boolean } } = {}): PlanStep[] {
+export function replaceTarIns(steps: PlanStep[], replace: (ref: UploadRef, target: string, command: GfCommand) => GfCommand[] | undefined): PlanStep[] {
   return steps.map((step) => {
     let changed = false;
     const commands = step.commands.flatMap((c): GfCommand[] => {
       const [name, source, target] = c.argv;
-      if (c.local || name !== 'tar-in' || typeof source !== 'object' || !('upload' in source) || typeof target !== 'string') return [c];
-      const ref: UploadRef = source.upload;
-      const device = ref.kind === 'tar' ? devices.get(ref.id) : undefined;
-      if (!device) return [c];
+      if (c.local || name !== 'tar-in' || typeof source !== 'object' || !('upload' in source) || source.upload.kind !== 'tar' || typeof target !== 'string') return [c];
+      const out = replace(source.upload, target, c);
+      if (!out) return [c];
       changed = true;
-      const script = opts.shell && archiveCopyCommand({ device, to: target, direct: opts.shell.direct });
-      if (script) return [script];
-      const mp = `${target}.guestprep-staging`;
-      return [
-        { argv: ['mkdir', mp] },
-        { argv: ['mount-vfs', 'ro', 'squashfs', device, mp] },
-        { argv: ['cp-a', `${mp}/.`, target] },
-        { argv: ['umount', mp] },
-        { argv: ['rmdir', mp] },
-      ];
+      return out;
     });
     return changed ? { ...step, commands } : step;
+  });
+}
+
+/**
+ * The plan's steps with every `tar-in` of an upload that has a disk replaced by a copy from that disk. With
+ * `shell` (the appliance runs scripts), the copy is one script (archive-copy.ts; `direct` for Windows
+ * guests), else guestfish commands through a staging folder next to the target.
+ */
+export function copyFromDisks(steps: PlanStep[], devices: ReadonlyMap<string, string>, opts: { shell?: { direct: boolean } } = {}): PlanStep[] {
+  return replaceTarIns(steps, (ref, target) => {
+    const device = devices.get(ref.id);
+    if (!device) return undefined;
+    const script = opts.shell && archiveCopyCommand({ from: { disk: device }, to: target, direct: opts.shell.direct });
+    if (script) return [script];
+    const mp = `${target}.guestprep-staging`;
+    return [
+      { argv: ['mkdir', mp] },
+      { argv: ['mount-vfs', 'ro', 'squashfs', device, mp] },
+      { argv: ['cp-a', `${mp}/.`, target] },
+      { argv: ['umount', mp] },
+      { argv: ['rmdir', mp] },
+    ];
   });
 }

@@ -26,12 +26,11 @@ import { ImageTransaction } from './transaction';
 import { selfOwner } from './owner';
 import { ProgressModel } from './progress';
 import { DEFAULT_INSTALL_DIR } from './defaults';
-import { checkArchives, diskUploads, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
+import { checkArchives, copyPlan, diskUploads, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
 import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
 import { stateDir } from './state';
-import { ArchiveDisks, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, removeStaleDisks } from './archive-disks';
-import { archiveCopyMode } from './archive-copy';
+import { ArchiveDisks, batchDisksDir, buildArchiveDisks, diskDevices, removeStaleDisks } from './archive-disks';
 
 export interface BatchRequest {
   images: string[];
@@ -199,7 +198,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
           timings.inspectMs = Date.now() - ti;
           slot.progress.phaseDone('inspect');
           const tw = Date.now();
-          const planSteps = devices ? copyFromDisks(made.plan.steps, devices, { shell: await archiveCopyMode(session, guest, (message) => slot.emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
+          const planSteps = await copyPlan(session, guest, made.plan.steps, devices, (message) => slot.emit({ type: 'log', level: 'warn', message }));
           const steps = await tx.write(planSteps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
           timings.writeMs = Date.now() - tw;
           const tv = Date.now();

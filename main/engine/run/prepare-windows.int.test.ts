@@ -15,6 +15,8 @@ import { buildSampleWindows } from '../../sample/sample-windows';
 import { makeSampleJre, makeSampleProactive } from '../../sample/archives';
 import { prepare } from './prepare';
 import { readEntries } from '../archive/entries';
+import { memoryJournal } from './journal';
+import { WarmSession } from './warm';
 import { GuestprepError } from '../errors';
 import { wrapperPath } from '../windows/wrapper';
 import { compareRegValues, findRegKey, parseRegText } from '../quote/reg';
@@ -183,6 +185,38 @@ test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the f
   assert.ok(got2.cmd.includes(' -r pnp://rm2.example.org:64738 -s Default -n WIN10-NODE\r\n'));
   const d = findRegKey(parseRegText(exportKey(got2.hive, 'ControlSet002\\Services\\proactive-node').text), 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\proactive-node');
   assert.match(String(d!.values.Description.data), /rm2\.example\.org/);
+});
+
+test('win10 x64 with a warm session: the archives staged in memory and copied with direct writes, no launch, nothing left over', { skip, timeout: 600_000 }, async (t) => {
+  const image = await win('win10-x64', 'w10warm');
+  const journal = memoryJournal();
+  // The session reads the trace setting when it starts: at the inspection.
+  const trace = join(root, 'w10warm-commands.txt');
+  process.env.GUESTPREP_TRACE_COMMANDS = trace;
+  let r: Awaited<ReturnType<typeof prepare>>;
+  try {
+    const warm = await WarmSession.open(image, { journal, program: 'test' });
+    t.after(() => warm.release('test over'));
+    r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm });
+  } finally {
+    delete process.env.GUESTPREP_TRACE_COMMANDS;
+  }
+  assert.equal(r.launches, 0);
+  assert.ok(r.verification && r.verification.failures.length === 0, JSON.stringify(r.verification));
+  const commands = readFileSync(trace, 'utf8');
+  assert.equal(commands.match(/\ttar-in "[^"]*" "\/ProActive\/(jre|node)\.guestprep-staging"$/gm)?.length, 2, commands);
+  assert.equal(commands.match(/\tdebug "sh" /g)?.length, 5, 'the probe, then a tmpfs and a copy per archive');
+  assert.deepEqual(leftoverRuns(), []);
+  const [size, sum, ...left] = (await guestfishRo(image, [
+    'filesize /ProActive/jre/lib/modules',
+    'checksum sha256 /ProActive/jre/lib/modules',
+    'is-dir /ProActive/jre.guestprep-staging',
+    'is-dir /ProActive/node.guestprep-staging',
+    'is-file /ProActive/node/bin/proactive-node.bat',
+  ])).trim().split('\n');
+  const want = await entrySha256(jreX64, 'lib/modules');
+  assert.deepEqual([Number(size), sum], [want.bytes, want.sha256]);
+  assert.deepEqual(left, ['false', 'false', 'true'], 'no staging folder left, the node in place');
 });
 
 test('win7 x86, 3.x node with an x86 JRE and rmi: one launch, the x86 wrapper, ControlSet001', { skip, timeout: 600_000 }, async () => {

@@ -9,6 +9,7 @@ import type {
   JreInfo,
   NodeSettings,
   Plan,
+  PlanStep,
   ProactiveInfo,
   RunEvent,
   SettingsInput,
@@ -34,6 +35,8 @@ import { DEFAULT_INSTALL_DIR } from './defaults';
 import { join } from 'node:path';
 import { ArchiveDisks, buildArchiveDisks, copyFromDisks, diskDevices, DISK_UPLOADS, type DiskUpload } from './archive-disks';
 import { archiveCopyMode } from './archive-copy';
+import { stageInMemory } from './memory-staging';
+import type { GuestfishSession } from '../guestfish/session';
 
 export interface PrepareRequest {
   image: string;
@@ -205,7 +208,7 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
     }
 
     const tw = Date.now();
-    const steps = disks ? copyFromDisks(made.plan.steps, diskDevices(disks, 1), { shell: await archiveCopyMode(tx.session, guest, (message) => emit({ type: 'log', level: 'warn', message })) }) : made.plan.steps;
+    const steps = await copyPlan(tx.session, guest, made.plan.steps, disks && diskDevices(disks, 1), (message) => emit({ type: 'log', level: 'warn', message }));
     const stepTimings = await tx.write(steps, { openUpload: (ref) => openUpload(ref, archives.jre, archives.proactive) });
     timings.writeMs = Date.now() - tw;
 
@@ -222,6 +225,23 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   } catch (err) {
     throw await tx.abandon(err);
   }
+}
+
+/**
+ * The plan's steps as this session runs them: the archives copied from their disks when there are disks
+ * (archive-disks.ts), else, into a Windows guest, staged in memory (memory-staging.ts); else as planned.
+ */
+export async function copyPlan(
+  s: GuestfishSession,
+  guest: GuestFacts,
+  steps: PlanStep[],
+  devices: ReadonlyMap<string, string> | undefined,
+  log: (message: string) => void,
+): Promise<PlanStep[]> {
+  if (!devices && guest.osType !== 'windows') return steps;
+  const shell = await archiveCopyMode(s, guest, log);
+  if (devices) return copyFromDisks(steps, devices, { shell });
+  return shell?.direct ? stageInMemory(steps, shell) : steps;
 }
 
 /** The archives that get a disk of their own, each with the stream its `tar-in` would get. */
