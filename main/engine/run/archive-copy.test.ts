@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuestprepError } from '../errors';
 import type { CommandResult, GuestfishSession } from '../guestfish/session';
-import { applianceShellEnabled, archiveCopyCommand, archiveCopyMode, archiveCopyScript, DIRECT_MIN_BYTES, directCopyEnabled, DISK_MOUNTS, stagingScript, type ArchiveCopy } from './archive-copy';
+import { applianceShellEnabled, archiveCopyCommand, archiveCopyMode, archiveCopyScript, DIRECT_MIN_BYTES, directCopyEnabled, DISK_MOUNTS, MOUNT_TRIES, stagingScript, type ArchiveCopy } from './archive-copy';
 
 test('the script mounts the disk outside the guest, names the target under the sysroot single-quoted, and stops at the first error', () => {
   const s = archiveCopyScript({ from: { disk: '/dev/sdc' }, to: "/Program Files/it's/node", direct: true });
@@ -146,23 +146,24 @@ function reference(s: ReturnType<typeof scene>): string[] {
 }
 
 /** Copies into a fresh folder of the guest and compares it with cp -a (the top folder is the plan's own, its time aside). */
-function copyAndCompare(s: ReturnType<typeof scene>, to: string, direct: boolean, from: ArchiveCopy['from'] = { disk: '/dev/sdc' }): void {
+function copyAndCompare(s: ReturnType<typeof scene>, to: string, direct: boolean, from: ArchiveCopy['from'] = { disk: '/dev/sdc' }): string {
   mkdirSync(join(s.root, to), { recursive: true });
   const r = s.run({ from, to, direct });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout + r.stderr, '', 'silent when all goes well (a refused O_DIRECT included)');
+  assert.equal(r.stderr, '', 'nothing on stderr when all goes well (a refused O_DIRECT included)');
   const [top, ...got] = tree(join(s.root, to));
   const [refTop, ...want] = reference(s);
   rmSync(join(s.dir, 'ref'), { recursive: true });
   assert.deepEqual(got, want);
   assert.equal(top.split(' ')[1], refTop.split(' ')[1]);
   assert.equal(got.length, 9, 'every entry of the disk is there');
+  return r.stdout;
 }
 
 test('Windows: the copy equals cp -a (contents, modes, owners, times, links), files of 1 MiB and more written with O_DIRECT', () => {
   const s = scene();
   try {
-    copyAndCompare(s, '/ProActive/jre', true);
+    assert.equal(copyAndCompare(s, '/ProActive/jre', true), '', 'silent');
     const calls = s.dd();
     assert.equal(calls.length, 3, calls.join('\n'));
     assert.ok(calls.every((c) => c.includes('oflag=direct') && c.includes('bs=1M')));
@@ -214,6 +215,21 @@ test('it refuses to copy into a folder that is not empty, before mounting anythi
   }
 });
 
+test('a mount refused once (busy) is tried again, and the copy goes on', () => {
+  const s = scene();
+  try {
+    const once = join(s.dir, 'refused-once');
+    const real = readFileSync(join(s.dir, 'bin', 'mount'), 'utf8');
+    writeFileSync(join(s.dir, 'bin', 'mount'), real.replace('#!/bin/sh\n', `#!/bin/sh\nif [ ! -e '${once}' ]; then : > '${once}'; echo "mount: $6: $5 already mounted on /." >&2; exit 32; fi\n`));
+    const said = copyAndCompare(s, '/ProActive/jre', true);
+    assert.match(said, /^guestprep: \/dev\/sdc mounted at try 2 \(refused before: mount: .* already mounted on \/\.\)\n$/);
+    assert.ok(existsSync(once), 'the first mount was refused');
+    assert.equal(s.mount().length, 1, 'the second one made it (the refused one is not logged)');
+  } finally {
+    s.done();
+  }
+});
+
 test('a missing target, or a failing mount, stops the script with an error', () => {
   const s = scene();
   try {
@@ -223,6 +239,9 @@ test('a missing target, or a failing mount, stops the script with an error', () 
     const r = s.run({ from: { disk: '/dev/sdc' }, to: '/dst', direct: false });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /wrong fs type/);
+    assert.equal(r.stderr.match(/wrong fs type/g)?.length, 1, 'the last refusal only');
+    assert.ok(r.stderr.includes(`(${MOUNT_TRIES} tries)`));
+    assert.match(r.stderr, /\/dev\/sdc could not be mounted \(\d+ tries\); mounted now:\n\/dev\/sda1 \/sysroot ext4/, 'and says what was mounted');
     assert.deepEqual(readdirSync(join(s.root, 'dst')), []);
   } finally {
     s.done();

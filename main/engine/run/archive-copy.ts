@@ -31,6 +31,9 @@ import type { GfCommand, GuestFacts } from '../types';
 /** Files from this size on are written directly (smaller ones go with the tree: one dd each would cost more). */
 export const DIRECT_MIN_BYTES = 1024 * 1024;
 
+/** How many times the script tries to mount an archive disk (half a second apart). */
+export const MOUNT_TRIES = 5;
+
 /** Where the appliance mounts the archive disks, outside the guest's tree (/sysroot). */
 export const DISK_MOUNTS = '/run/guestprep';
 
@@ -79,8 +82,23 @@ export function archiveCopyScript(c: ArchiveCopy): string {
     '[ -d "$dst" ] && [ -z "$(ls -A "$dst")" ] || { echo "guestprep: $dst is not an empty folder" >&2; exit 1; }',
   );
   if ('disk' in c.from) {
-    // Mounted by the first copy in this appliance; the next images of a batch find it there.
-    lines.push('if ! grep -qs "^$disk $src " /proc/mounts; then mkdir -p "$src"; mount -t squashfs -o ro "$disk" "$src"; fi');
+    // Mounted by the first copy in this appliance; the next images of a batch find it there. Twice in some
+    // fifteen Windows runs under emulation the kernel refused that first mount as busy (EBUSY, "already
+    // mounted"), the cause unknown. guestfsd waits for udev before its own device commands, so the script
+    // does too, and tries again: a mount that succeeds after a refusal says so in the run log; one that
+    // never does fails the step with its last refusal and what was mounted then.
+    lines.push(
+      'if ! grep -qs "^$disk $src " /proc/mounts; then',
+      '  mkdir -p "$src"',
+      '  n=1',
+      '  until err=$( { udevadm settle 2>/dev/null || :; mount -t squashfs -o ro "$disk" "$src"; } 2>&1); do',
+      `  [ $n -lt ${MOUNT_TRIES} ] || { printf '%s\\n' "$err" >&2; echo "guestprep: $disk could not be mounted ($n tries); mounted now:" >&2; cat /proc/mounts >&2; exit 1; }`,
+      '  n=$((n + 1)); last=$err; sleep 0.5',
+      '  done',
+      // Said in the run log, so a refusal that went away still leaves a trace.
+      '  [ $n -eq 1 ] || echo "guestprep: $disk mounted at try $n (refused before: $last)"',
+      'fi',
+    );
   }
   lines.push('cd "$src"');
   if (!c.direct) {
