@@ -18,6 +18,12 @@ export interface Drive {
   path: string;
   /** Always given: probing is unsafe (a raw image could claim to be qcow2). */
   format: string;
+  /**
+   * Read-only drives only: libguestfs's drive label (letters only), which the appliance also names the disk
+   * by (/dev/disk/guestfs/LABEL). Scripts run in the appliance need it: the kernel's sdX names there need
+   * not follow the order the drives were added in (guestfsd translates the API's names, a script cannot).
+   */
+  label?: string;
 }
 
 export interface SessionOptions {
@@ -103,7 +109,7 @@ export class GuestfishSession {
   static async launch(opts: SessionOptions): Promise<GuestfishSession> {
     const s = new GuestfishSession(opts);
     for (const d of opts.readonlyDrives ?? []) {
-      await s.exec(['add-drive', d.path, `format:${d.format}`, 'readonly:true'], { tolerate: false }).catch((e: unknown) => {
+      await s.exec(['add-drive', d.path, `format:${d.format}`, 'readonly:true', ...(d.label ? [`label:${d.label}`] : [])], { tolerate: false }).catch((e: unknown) => {
         s.kill();
         throw e;
       });

@@ -2,7 +2,7 @@
 // (guestfish/appliance-shell.ts) instead of five guestfish commands. Two reasons, both measured
 // (docs/performance.md):
 //
-// 1. The disk is mounted once per appliance, outside the guest's tree (/run/guestprep/sdX), and stays
+// 1. The disk is mounted once per appliance, outside the guest's tree (/run/guestprep/LABEL), and stays
 //    mounted for every image of a batch: the guestfish route (mkdir a staging folder in the guest,
 //    mount-vfs, cp-a, umount, rmdir) paid 0.5-0.65 s of mounting per archive and image, and its staging
 //    folder lived inside the guest while the copy ran.
@@ -31,9 +31,6 @@ import type { GfCommand, GuestFacts } from '../types';
 /** Files from this size on are written directly (smaller ones go with the tree: one dd each would cost more). */
 export const DIRECT_MIN_BYTES = 1024 * 1024;
 
-/** How many times the script tries to mount an archive disk (half a second apart). */
-export const MOUNT_TRIES = 5;
-
 /** Where the appliance mounts the archive disks, outside the guest's tree (/sysroot). */
 export const DISK_MOUNTS = '/run/guestprep';
 
@@ -47,18 +44,18 @@ export function directCopyEnabled(env: NodeJS.ProcessEnv = process.env): boolean
 
 export interface ArchiveCopy {
   /**
-   * Where the tree is: an archive disk's device in the appliance (e.g. /dev/sdc), mounted on first use; or
+   * Where the tree is: an archive disk, by its drive label (archive-disks.ts), mounted on first use; or
    * a folder of the guest that a tmpfs was mounted on and the archive streamed into (memory-staging.ts),
    * unmounted and removed once copied.
    */
-  from: { disk: string } | { staged: string };
+  from: { label: string } | { staged: string };
   /** The guest folder to copy into (a guestfish path); it must exist and be empty. */
   to: string;
   /** Large files with direct writes (Windows guests). */
   direct: boolean;
 }
 
-const DEVICE = /^\/dev\/[a-z]+$/;
+const LABEL = /^[a-zA-Z]{1,20}$/;
 
 /** The script's opening: strict mode, and the guest's root as the appliance has it. */
 const PRELUDE = ['set -eu', "# libguestfs's `debug sh` exports the sysroot as $root.", 'root=${root:-/sysroot}'];
@@ -70,10 +67,12 @@ const PRELUDE = ['set -eu', "# libguestfs's `debug sh` exports the sysroot as $r
  */
 export function archiveCopyScript(c: ArchiveCopy): string {
   const lines = [`# Guestprep: copy an archive's tree into an empty folder of the guest`, ...PRELUDE];
-  if ('disk' in c.from) {
-    // The device is Guestprep's own (onDrive), never the user's; anything else is a bug, not a name to quote.
-    if (!DEVICE.test(c.from.disk)) fail('INTERNAL', `Not an appliance disk: ${c.from.disk}`, 'This is a bug in Guestprep. Please report it.');
-    lines.push(`disk=${c.from.disk} src=${DISK_MOUNTS}/${c.from.disk.slice('/dev/'.length)}`);
+  if ('label' in c.from) {
+    // By its label, not /dev/sdX: in the appliance the kernel may name the disks in another order than they
+    // were added (seen here: /dev/sdb was the appliance's own root once, the other archive another time).
+    // The label is Guestprep's own (diskLabel), never the user's; anything else is a bug, not a name to quote.
+    if (!LABEL.test(c.from.label)) fail('INTERNAL', `Not a drive label: ${c.from.label}`, 'This is a bug in Guestprep. Please report it.');
+    lines.push(`disk=/dev/disk/guestfs/${c.from.label} src=${DISK_MOUNTS}/${c.from.label}`);
   } else {
     lines.push(`src=$root${shQuote(c.from.staged, 'the staging folder')}`);
   }
@@ -81,22 +80,16 @@ export function archiveCopyScript(c: ArchiveCopy): string {
     `dst=$root${shQuote(c.to, 'the folder to copy into')}`,
     '[ -d "$dst" ] && [ -z "$(ls -A "$dst")" ] || { echo "guestprep: $dst is not an empty folder" >&2; exit 1; }',
   );
-  if ('disk' in c.from) {
-    // Mounted by the first copy in this appliance; the next images of a batch find it there. Twice in some
-    // fifteen Windows runs under emulation the kernel refused that first mount as busy (EBUSY, "already
-    // mounted"), the cause unknown. guestfsd waits for udev before its own device commands, so the script
-    // does too, and tries again: a mount that succeeds after a refusal says so in the run log; one that
-    // never does fails the step with its last refusal and what was mounted then.
+  if ('label' in c.from) {
+    // Mounted by the first copy in this appliance; the next images of a batch find it there (mount lists the
+    // disk under its kernel name: look for the mountpoint, which is ours alone). udev makes the label's
+    // link, so wait for it as guestfsd does before its own device commands. A refusal fails the step with
+    // mount's message and what was mounted then.
     lines.push(
-      'if ! grep -qs "^$disk $src " /proc/mounts; then',
+      'if ! grep -qs "^[^ ]* $src squashfs " /proc/mounts; then',
       '  mkdir -p "$src"',
-      '  n=1',
-      '  until err=$( { udevadm settle 2>/dev/null || :; mount -t squashfs -o ro "$disk" "$src"; } 2>&1); do',
-      `  [ $n -lt ${MOUNT_TRIES} ] || { printf '%s\\n' "$err" >&2; echo "guestprep: $disk could not be mounted ($n tries); mounted now:" >&2; cat /proc/mounts >&2; exit 1; }`,
-      '  n=$((n + 1)); last=$err; sleep 0.5',
-      '  done',
-      // Said in the run log, so a refusal that went away still leaves a trace.
-      '  [ $n -eq 1 ] || echo "guestprep: $disk mounted at try $n (refused before: $last)"',
+      '  udevadm settle 2>/dev/null || :',
+      '  mount -t squashfs -o ro "$disk" "$src" || { echo "guestprep: $disk could not be mounted; mounted now:" >&2; cat /proc/mounts >&2; exit 1; }',
       'fi',
     );
   }

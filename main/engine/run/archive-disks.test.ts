@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PlanStep, UploadRef } from '../types';
-import { archiveDisksEnabled, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, removeStaleDisks } from './archive-disks';
+import { archiveDisksEnabled, batchDisksDir, buildArchiveDisks, copyFromDisks, diskDevices, diskLabel, removeStaleDisks } from './archive-disks';
 
 const jre: UploadRef = { id: 'jre', kind: 'tar', source: '/a/jre.tar.gz', bytes: 100 };
 const node: UploadRef = { id: 'proactive', kind: 'tar', source: '/a/node.zip', bytes: 200 };
@@ -48,7 +48,7 @@ test('where the appliance runs scripts, each tar-in with a disk becomes one scri
   const [a, b] = copyFromDisks(steps, new Map([['jre', '/dev/sdb'], ['proactive', '/dev/sdc']]), { shell: { direct: true } });
   assert.deepEqual(a.commands.map((c) => c.argv.slice(0, 2)), [['mkdir', '/ProActive/jre'], ['debug', 'sh']]);
   const script = Buffer.from(/^echo (\S+) \| base64 -d \| sh$/.exec(a.commands[1].argv[2] as string)![1], 'base64').toString();
-  assert.match(script, /^disk=\/dev\/sdb /m);
+  assert.match(script, /^disk=\/dev\/disk\/guestfs\/gpjre /m);
   assert.match(script, /^dst=\$root'\/ProActive\/jre'$/m);
   assert.match(script, /oflag=direct/);
   assert.deepEqual(b.commands.map((c) => c.argv[0]), ['mkdir', 'mount-vfs', 'cp-a', 'umount', 'rmdir']);
@@ -104,7 +104,7 @@ test('one image per archive, built before the launch, where the drives say', () 
     const disks = (await buildArchiveDisks(join(dir, 'disks'), [{ id: 'jre', open: () => Readable.from([tar]) }], { log: (m) => logs.push(m), removeDir: true }))!;
     const path = join(dir, 'disks', 'jre.sqfs');
     assert.deepEqual(disks.images, [{ id: 'jre', path }]);
-    assert.deepEqual(disks.drives, [{ path, format: 'raw' }]);
+    assert.deepEqual(disks.drives, [{ path, format: 'raw', label: 'gpjre' }], 'labelled, for scripts in the appliance');
     const list = spawnSync('unsquashfs', ['-lln', path], { encoding: 'utf8' });
     assert.match(list.stdout, /-rwxr-xr-x 0\/0\s+200000 .*squashfs-root\/bin\/java/);
     assert.deepEqual(readdirSync(join(dir, 'disks')), ['jre.sqfs'], 'nothing beside it');
@@ -174,3 +174,9 @@ test('a batch\'s disk folder is named after its process; folders of processes go
     assert.deepEqual(readdirSync(join(dir, 'disks')).sort(), [mine.split('/').pop()!, 'not-a-pid'].sort());
     removeStaleDisks(join(dir, 'nowhere'));
   }));
+
+test('drive labels: gp and the upload id, letters only; an id that cannot make one is a bug', () => {
+  assert.equal(diskLabel('jre'), 'gpjre');
+  assert.equal(diskLabel('proactive'), 'gpproactive');
+  assert.throws(() => diskLabel('jre-2'), /No drive label/);
+});

@@ -24,6 +24,7 @@ import type { Readable } from 'node:stream';
 import type { Drive } from '../guestfish/session';
 import { onDrive } from '../inspect/drives';
 import { writeSquashfs } from '../archive/squashfs';
+import { fail } from '../errors';
 import { archiveCopyCommand } from './archive-copy';
 import { ownerAlive } from './owner';
 import type { GfCommand, PlanStep, UploadRef } from '../types';
@@ -76,7 +77,7 @@ export async function buildArchiveDisks(
   const builds = uploads.map((u, k) => writeSquashfs(u.open(), images[k].path, own.signal));
   try {
     await Promise.all(builds);
-    return { images, drives: images.map((i) => ({ path: i.path, format: 'raw' })), remove };
+    return { images, drives: images.map((i) => ({ path: i.path, format: 'raw', label: diskLabel(i.id) })), remove };
   } catch (err) {
     const cancelled = own.signal.aborted;
     // One failed: the others are of no use, and nothing may keep running after the run.
@@ -117,6 +118,13 @@ export function removeStaleDisks(root: string): void {
 }
 
 
+/** The libguestfs label of an upload's disk (letters only, as libguestfs requires): gpjre, gpproactive. */
+export function diskLabel(id: string): string {
+  const label = `gp${id}`;
+  if (!/^[a-zA-Z]{1,20}$/.test(label)) fail('INTERNAL', `No drive label can be made of the upload id ${id}`, 'This is a bug in Guestprep. Please report it.');
+  return label;
+}
+
 /** Upload id -> device, for disks added after `guestDrives` drives (sda... are the guests'). */
 export function diskDevices(disks: Pick<ArchiveDisks, 'images'>, guestDrives: number): Map<string, string> {
   return new Map(disks.images.map((img, k) => [img.id, onDrive('/dev/sda', guestDrives + k)!]));
@@ -151,7 +159,7 @@ export function copyFromDisks(steps: PlanStep[], devices: ReadonlyMap<string, st
   return replaceTarIns(steps, (ref, target) => {
     const device = devices.get(ref.id);
     if (!device) return undefined;
-    const script = opts.shell && archiveCopyCommand({ from: { disk: device }, to: target, direct: opts.shell.direct });
+    const script = opts.shell && archiveCopyCommand({ from: { label: diskLabel(ref.id) }, to: target, direct: opts.shell.direct });
     if (script) return [script];
     const mp = `${target}.guestprep-staging`;
     return [
