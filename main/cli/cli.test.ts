@@ -58,11 +58,13 @@ test('a node name with shell syntax is refused with a fix', async () => {
   assert.match(r.err, /--node-name/);
 });
 
-test('retarget and remove: listed in --help; retarget needs --rm-url; settings and images are refused before any launch', async () => {
+test('retarget and remove: listed in --help; settings and images are refused before any launch', async () => {
   const h = await run(['--help']);
   assert.match(h.out, /retarget/);
   assert.match(h.out, /remove/);
-  assert.equal((await run(['retarget', 'disk.vdi'])).code, 2, '--rm-url is required');
+  const nothing = await run(['retarget', 'disk.vdi']);
+  assert.equal(nothing.code, 2, 'a retarget with nothing to change is a settings error');
+  assert.match(nothing.err, /nothing to change/);
   const http = await run(['retarget', '/nonexistent/disk.vdi', '--rm-url', 'http://rm.example.org:8080']);
   assert.equal(http.code, 2);
   assert.match(http.err, /SETTING_INVALID[\s\S]*Fix: /);
@@ -73,5 +75,12 @@ test('retarget and remove: listed in --help; retarget needs --rm-url; settings a
   assert.equal(missing.code, 3);
   const last = missing.out.trim().split('\n').map((l) => JSON.parse(l)).pop();
   assert.equal(last.type, 'error');
+  assert.equal(last.error.code, 'IMAGE_NOT_FOUND');
+});
+
+test('retarget --node-name alone is taken (the URL stays as installed): the run goes on to the image', async () => {
+  const r = await run(['retarget', '/nonexistent/disk.vdi', '--node-name', 'worker-02', '--json']);
+  assert.equal(r.code, 3, 'refused for the missing image, not for a missing --rm-url');
+  const last = r.out.trim().split('\n').map((l) => JSON.parse(l)).pop();
   assert.equal(last.error.code, 'IMAGE_NOT_FOUND');
 });

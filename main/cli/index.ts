@@ -240,7 +240,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('retarget')
     .description('Point the node Guestprep installed in an image at another Resource Manager (or rename it, move it to another node source, give it new credentials), without uploading the Java runtime or the node again. Everything not given stays as installed.')
     .argument('<image>', 'disk image of a powered-off VM that Guestprep prepared')
-    .requiredOption('--rm-url <url>', 'the new Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099')
+    .option('--rm-url <url>', 'the new Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099 (default: as installed)')
     .option('--node-source <name>', 'node source on the Resource Manager (default: as installed)')
     .option('--node-name <name>', 'node name (default: as installed)')
     .option('--workers <n>', 'number of workers, 6.2+ only (default: as installed)')
@@ -249,7 +249,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'JSON lines on stdout: events, then the result or the error')
     .option('-v, --verbose', 'show guestfish output')
     .action(async (image: string, o: RetargetFlags) => {
-      const settings: RetargetSettingsInput = { rmUrl: o.rmUrl };
+      const settings: RetargetSettingsInput = {};
+      if (o.rmUrl !== undefined) settings.rmUrl = o.rmUrl;
       if (o.nodeName !== undefined) settings.nodeName = o.nodeName;
       if (o.nodeSource !== undefined) settings.nodeSource = o.nodeSource;
       if (o.workers !== undefined) settings.workers = o.workers;
@@ -371,7 +372,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 interface RetargetFlags {
-  rmUrl: string;
+  rmUrl?: string;
   nodeSource?: string;
   nodeName?: string;
   workers?: string;

@@ -254,7 +254,8 @@ export interface SettingsInput {
 }
 
 /** What `retarget` may change: the manager settings. Everything else comes from the install record. */
-export type RetargetSettingsInput = Pick<SettingsInput, 'rmUrl' | 'nodeName' | 'nodeSource' | 'workers' | 'credentialsFile'>;
+/** Every field is optional: what a retarget does not give stays as the install record says (a rename keeps the URL). */
+export type RetargetSettingsInput = Partial<Pick<SettingsInput, 'rmUrl' | 'nodeName' | 'nodeSource' | 'workers' | 'credentialsFile'>>;
 
 export interface NodeSettings {
   rm: RmUrl;

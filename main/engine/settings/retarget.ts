@@ -15,7 +15,10 @@ import { MAX_CREDENTIALS_BYTES } from './validate';
 import { validateJvmOptions } from './jvm-options';
 import { checkInstallRecord } from '../plan/record-check';
 
-const retargetSchema = settingsInputSchema.pick({ rmUrl: true, nodeName: true, nodeSource: true, workers: true, credentialsFile: true }).strict();
+// The URL is optional like the rest: `retarget --node-name X` renames the node and keeps its manager.
+const retargetSchema = settingsInputSchema.pick({ rmUrl: true, nodeName: true, nodeSource: true, workers: true, credentialsFile: true }).partial({ rmUrl: true }).strict();
+
+const RETARGET_FIELDS = ['rmUrl', 'nodeName', 'nodeSource', 'workers', 'credentialsFile'] as const;
 
 /** The shape of a retarget request (from the CLI, the app, JSON). */
 export function parseRetargetInput(raw: unknown): RetargetSettingsInput {
@@ -32,7 +35,12 @@ export function parseRetargetInput(raw: unknown): RetargetSettingsInput {
 /** The checks that need no guest: run before any appliance launch, so a typo costs milliseconds. */
 export function checkRetargetEarly(raw: RetargetSettingsInput): void {
   const input = parseRetargetInput(raw);
-  parseRmUrl(input.rmUrl);
+  // A retarget that changes nothing would still rewrite the image: refuse it before the launch.
+  if (!RETARGET_FIELDS.some((k) => input[k] !== undefined)) {
+    fail('SETTING_INVALID', 'nothing to change: a retarget needs at least one new setting',
+      'Give what should change: --rm-url URL, --node-name NAME, --node-source NAME, --workers N or --credentials FILE. Everything not given stays as installed.');
+  }
+  if (input.rmUrl !== undefined) parseRmUrl(input.rmUrl);
   if (input.nodeName !== undefined) resolveNodeName(input.nodeName, '');
   if (input.nodeSource !== undefined) resolveNodeSource(input.nodeSource);
   if (input.workers !== undefined) resolveWorkers(input.workers, 'modern');
@@ -56,7 +64,7 @@ export function retargetSettings(
   const input = parseRetargetInput(raw);
   const record = checkInstallRecord(ctx.guest);
   const warnings: string[] = [];
-  const rm = parseRmUrl(input.rmUrl);
+  const rm = parseRmUrl(input.rmUrl ?? record.rmUrl);
   const nodeName = resolveNodeName(input.nodeName ?? record.nodeName, ctx.guest.hostname).nodeName;
   const nodeSource = resolveNodeSource(input.nodeSource ?? record.nodeSource);
   const workers = input.workers !== undefined && input.workers !== '' ? resolveWorkers(input.workers, record.proactive.generation) : record.workers;
