@@ -84,3 +84,59 @@ test('retarget --node-name alone is taken (the URL stays as installed): the run 
   const last = r.out.trim().split('\n').map((l) => JSON.parse(l)).pop();
   assert.equal(last.error.code, 'IMAGE_NOT_FOUND');
 });
+
+/** Every stdout line of a --json run must be one JSON object (the README promises JSON lines). */
+function jsonLines(out: string): Array<Record<string, unknown>> {
+  const lines = out.split('\n').filter((l) => l !== '');
+  assert.ok(lines.length > 0, 'some output');
+  return lines.map((l) => {
+    const v = JSON.parse(l);
+    assert.equal(typeof v, 'object');
+    return v;
+  });
+}
+
+test('--json: a mistyped flag is one JSON error line on stdout, exit 2', async () => {
+  for (const args of [['prepare', 'disk.vdi', '--rm-urll', 'pnp://rm', '--json'], ['inspect', '--json'], ['--json', 'inspekt', 'x.vdi']]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    const [line, ...rest] = jsonLines(r.out);
+    assert.equal(rest.length, 0);
+    assert.equal(line!.type, 'error');
+    const e = line!.error as { code: string; message: string; fix: string };
+    assert.equal(e.code, 'SETTING_INVALID');
+    assert.match(e.message, /unknown option|missing required argument|unknown command/);
+    assert.match(e.fix, /--help/);
+  }
+});
+
+test('--json: inspect prints JSON lines (its error too), never pretty multi-line JSON', async () => {
+  const r = await run(['inspect', '/nonexistent/disk.vdi', '--json']);
+  assert.equal(r.code, 3);
+  const lines = jsonLines(r.out);
+  assert.equal(lines.at(-1)!.type, 'error');
+});
+
+test('--json: doctor prints one line per check, then the verdict', async () => {
+  const r = await run(['doctor', '--json']);
+  const lines = jsonLines(r.out);
+  const checks = lines.filter((l) => l.type === 'check');
+  assert.ok(checks.length >= 3);
+  for (const c of checks) assert.equal(typeof (c.check as { name: string }).name, 'string');
+  const last = lines.at(-1)!;
+  assert.equal(last.type, 'result');
+  assert.equal(last.ok, r.code === 0);
+});
+
+test('--json: recover prints JSON lines', async () => {
+  const r = await run(['recover', '--json']);
+  jsonLines(r.out);
+});
+
+test('the CLI never prints pretty (multi-line) JSON: every JSON result is one line', async () => {
+  // The inspect result is printed only after an appliance launch, which unit tests do not make; its
+  // printing line is guarded here instead.
+  const { readFileSync } = await import('node:fs');
+  const src = readFileSync(join(__dirname, '..', '..', '..', 'main', 'cli', 'index.ts'), 'utf8');
+  assert.doesNotMatch(src, /JSON\.stringify\([^)]*,\s*null,\s*\d\)/);
+});

@@ -122,15 +122,26 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+/**
+ * commander's own errors (an unknown flag, a missing argument) as error data. With --json anywhere on the
+ * line they go to stdout as one JSON error line, so a script reading JSON lines never meets plain text.
+ */
+export function usageError(text: string): ErrorData {
+  const message = text.trim().replace(/^error:\s*/, '');
+  return { code: 'SETTING_INVALID', message, fix: 'Run the command with --help for its usage.' };
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void, json = false): Command {
   const program = new Command();
   program
     .name('guestprep')
     .description('Turn a powered-off VM disk image into a ProActive compute node, offline.')
     .version(GUESTPREP_VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput(json
+      ? { writeOut: io.out, writeErr: io.err, outputError: (text) => io.out(JSON.stringify({ type: 'error', error: usageError(text) }) + '\n') }
+      : { writeOut: io.out, writeErr: io.err });
+  if (!json) program.showHelpAfterError('(run with --help for usage)');
 
   program
     .command('inspect')
@@ -149,7 +160,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep inspect');
         const r = await inspectImage(image, { installDir: o.installDir, signal: ac.signal, onEvent: (e) => rep.event(e) });
         rep.stop();
-        io.out(o.json ? JSON.stringify({ type: 'result', report: r }, null, 2) + '\n' : formatInspect(r));
+        io.out(o.json ? JSON.stringify({ type: 'result', report: r }) + '\n' : formatInspect(r));
         setExit(EXIT.ok);
       } catch (err) {
         const e = toErrorData(err);
@@ -174,7 +185,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(outcomes.some((x) => x.action === 'pending' || x.action === 'failed') ? EXIT.runFailed : EXIT.ok);
       } catch (err) {
         const e = toErrorData(err);
-        io.err(formatError(e));
+        if (o.json) io.out(JSON.stringify({ type: 'error', error: e }) + '\n');
+        else io.err(formatError(e));
         setExit(exitCodeFor(e.code));
       } finally {
         store?.close();
@@ -320,7 +332,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the checks as JSON')
     .action(async (o: { launch?: boolean; json?: boolean }) => {
       const checks = await runDoctor({ launch: !!o.launch });
-      if (o.json) io.out(JSON.stringify(checks, null, 2) + '\n');
+      // JSON lines like every other command: one line per check, then the verdict.
+      if (o.json) io.out([...checks.map((check) => ({ type: 'check', check })), { type: 'result', ok: checks.every((c) => c.ok) }].map((l) => JSON.stringify(l) + '\n').join(''));
       else for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}${c.ok ? '' : `\n     Fix: ${c.fix}`}\n`);
       setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment);
     });
@@ -461,7 +474,9 @@ function withSigint(onFirst?: () => void): { signal: AbortSignal; dispose: () =>
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
+  // Before parsing: commander reports a mistyped flag before any action sees the options.
+  const json = argv.includes('--json');
+  const program = buildProgram(io, (c) => (code = c), json);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
