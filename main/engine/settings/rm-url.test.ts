@@ -45,7 +45,7 @@ test('pamr: agent id kept as given, router default port, note about the router',
 
 test('the web portal URL gets its own message and fix', () => {
   for (const url of ['http://rm.example.org:8080', 'https://try.activeeon.com', 'HTTP://x/rest']) {
-    rejects(url, /: that is the web portal, not the Resource Manager URL$/, /^use pnp:\/\/HOST:64738 \(or pamr:\/\/0 with the router host for VMs behind NAT\)$/);
+    rejects(url, /: that is the web portal, not the Resource Manager URL$/, /^Check --rm-url: use pnp:\/\/HOST:64738 \(or pamr:\/\/0 with the router host for VMs behind NAT\)\.$/);
   }
 });
 
@@ -59,8 +59,11 @@ test('everything else that is not an RM URL is refused with a fix', () => {
   rejects('pnp://rm:65536', /port/);
   rejects('pnp://rm:12x', /port/);
   rejects('pnp://rm:', /port/);
-  rejects('pnp://rm example', /spaces/);
-  rejects('pnp://rm\texample', /spaces/);
+  rejects('pnp://rm example', /contains a space/, /remove the spaces/);
+  rejects('pnp://rm\texample', /contains a tab \(U\+0009\)/);
+  // A line break is named as one, not as "spaces" (it came from a pasted multi-line value).
+  rejects('pnp://rm.lab\n:64738', /contains a line break \(U\+000A\)/, /on one line/);
+  rejects('pnp://rm\u0007x', /control character \(U\+0007\)/);
   rejects('pnp://user:pw@rm', /user name or password/);
   rejects('pnp://rm:64738/path', /path, query or fragment/);
   rejects('pnp://rm?x', /path, query or fragment/);

@@ -1,5 +1,5 @@
-// Step 5: where and how the node joins. The URL is checked on every keystroke (locally, same rules as
-// the engine); the whole form is validated by the backend ('settings.validate'), debounced, and its
+// Step 5: where and how the node joins. The URL is checked on every keystroke (locally, with the engine's
+// own rule from main/rules); the whole form is validated by the backend ('settings.validate'), debounced, and its
 // error is shown under the field it is about, with its fix. In a batch the node name is a pattern,
 // checked locally as it is typed (the backend validates names, not patterns).
 
@@ -11,7 +11,7 @@ import { NodeNamePreview } from '../components/NodeNamePreview';
 import { StepHeading } from '../components/StepHeading';
 import { fieldOfError } from '../lib/field-of-error';
 import { isPattern } from '../lib/node-name-pattern';
-import { checkRmUrl, PROTOCOL_HINTS } from '../lib/rm-url';
+import { checkRmUrl, PROTOCOL_HINTS, rmProtocolOf } from '../../../main/rules/rm-url';
 import { batchImages, batchNameCheck, type ManagerForm } from '../store/wizard';
 import { Presets } from './Presets';
 
@@ -89,12 +89,13 @@ export function ManagerStep() {
   }, [formSeq, form.rmUrl, validate, validation.seq, validation.status, retargeting]);
 
   const url = checkRmUrl(form.rmUrl);
+  const protocol = rmProtocolOf(form.rmUrl);
   const urlTyped = form.rmUrl.trim() !== '';
   const current = validation.seq === formSeq;
   const backendError: ErrorData | undefined = current && validation.status === 'error' ? validation.error : undefined;
   const errField = backendError ? fieldOfError(backendError) ?? 'rmUrl' : undefined;
   const errorFor = (f: keyof ManagerForm) => (errField === f && backendError ? backendError : undefined);
-  const urlError = urlTyped && !url.ok ? { message: url.message ?? 'invalid URL', fix: url.fix ?? '' } : errorFor('rmUrl');
+  const urlError = urlTyped && !url.ok ? url.problem : errorFor('rmUrl');
   const legacy = generation === 'legacy';
   const names = images ? batchNameCheck({ form, inspect: inspectState }, images.length) : undefined;
   const nameError = names && !names.ok ? { message: names.message ?? 'invalid pattern', fix: names.fix ?? '' } : errorFor('nodeName');
@@ -122,7 +123,7 @@ export function ManagerStep() {
           error={urlError}
           hint={
             <span data-testid="rm-hint">
-              {url.protocol ? PROTOCOL_HINTS[url.protocol] : 'pnp://HOST:64738, pnps://HOST:64739, pamr://0 (through a router, for VMs behind NAT) or rmi://HOST:1099 (3.x). Not the http:// portal address.'}
+              {protocol ? PROTOCOL_HINTS[protocol] : 'pnp://HOST:64738, pnps://HOST:64739, pamr://0 (through a router, for VMs behind NAT) or rmi://HOST:1099 (3.x). Not the http:// portal address.'}
             </span>
           }
         />

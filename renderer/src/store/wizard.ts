@@ -21,7 +21,7 @@ import type {
 import { checkJavaForGuest } from '../lib/compat';
 import { IMAGE_EXTENSIONS, partitionByExtension } from '../lib/files';
 import { checkNodeNamePattern, expandNodeName, isPattern, type PatternCheck } from '../lib/node-name-pattern';
-import { checkRmUrl } from '../lib/rm-url';
+import { checkRmUrl } from '../../../main/rules/rm-url';
 import { createBatchActions } from './batch-actions';
 import { batchActive, batchCounts, idleBatch, type BatchRunState } from './batch-run';
 import { finishRun, idleRun, isActive, reduceRunEvent, startingRun, type RunState } from './run-state';
@@ -288,7 +288,7 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
     case 'manager': {
       if (!s.form.rmUrl.trim()) return { ok: false, reason: 'Enter the Resource Manager URL.' };
       const url = checkRmUrl(s.form.rmUrl);
-      if (!url.ok) return { ok: false, reason: `Fix the Resource Manager URL: ${url.message}` };
+      if (!url.ok) return { ok: false, reason: `Fix the Resource Manager URL: ${url.problem.message}` };
       const images = batchImages(s);
       const names = images ? batchNameCheck(s, images.length) : { ok: true };
       if (!names.ok) return { ok: false, reason: `Fix the node name: ${names.message}` };
