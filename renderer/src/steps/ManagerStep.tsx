@@ -10,7 +10,7 @@ import { Warnings } from '../components/ErrorBox';
 import { NodeNamePreview } from '../components/NodeNamePreview';
 import { StepHeading } from '../components/StepHeading';
 import { fieldOfError } from '../lib/field-of-error';
-import { isPattern } from '../lib/node-name-pattern';
+import { isNodeNamePattern } from '../../../main/rules/names';
 import { checkRmUrl, PROTOCOL_HINTS, rmProtocolOf } from '../../../main/rules/rm-url';
 import { batchImages, batchNameCheck, type ManagerForm } from '../store/wizard';
 import { Presets } from './Presets';
@@ -98,8 +98,8 @@ export function ManagerStep() {
   const urlError = urlTyped && !url.ok ? url.problem : errorFor('rmUrl');
   const legacy = generation === 'legacy';
   const names = images ? batchNameCheck({ form, inspect: inspectState }, images.length) : undefined;
-  const nameError = names && !names.ok ? { message: names.message ?? 'invalid pattern', fix: names.fix ?? '' } : errorFor('nodeName');
-  const sameName = images && form.nodeName.trim() && !isPattern(form.nodeName) ? form.nodeName.trim() : undefined;
+  const nameError = names && !names.ok ? names.problem : errorFor('nodeName');
+  const sameName = images && form.nodeName.trim() && !isNodeNamePattern(form.nodeName) ? form.nodeName.trim() : undefined;
 
   return (
     <section className="step" aria-labelledby="step-title">

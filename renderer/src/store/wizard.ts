@@ -20,7 +20,8 @@ import type {
 } from '../../../main/contract/contract';
 import { checkJavaForGuest } from '../lib/compat';
 import { IMAGE_EXTENSIONS, partitionByExtension } from '../lib/files';
-import { checkNodeNamePattern, expandNodeName, isPattern, type PatternCheck } from '../lib/node-name-pattern';
+import { checkNodeNamePattern, expandNodeName, isNodeNamePattern } from '../../../main/rules/names';
+import type { Verdict } from '../../../main/rules/verdict';
 import { checkRmUrl } from '../../../main/rules/rm-url';
 import { createBatchActions } from './batch-actions';
 import { batchActive, batchCounts, idleBatch, type BatchRunState } from './batch-run';
@@ -198,13 +199,15 @@ export function batchImages(s: Pick<WizardData, 'batchMode' | 'candidates'>): st
   return paths.length > 1 ? paths : undefined;
 }
 
-/** The node name pattern of a batch, checked locally, and against the inspected guest for {hostname}. */
-export function batchNameCheck(s: Pick<WizardData, 'form' | 'inspect'>, count: number): PatternCheck {
+/** The node name pattern of a batch, checked with the engine's rule, and against the inspected guest for {hostname}. */
+export function batchNameCheck(s: Pick<WizardData, 'form' | 'inspect'>, count: number): Verdict<string> {
   const c = checkNodeNamePattern(s.form.nodeName, count);
   if (!c.ok) return c;
   const guest = s.inspect.report?.guest;
-  if (guest && s.form.nodeName.includes('{hostname}') && !guest.hostname.trim()) {
-    return { ok: false, message: 'the node name pattern uses {hostname}, but the inspected guest has no hostname', fix: 'Use {n} instead, e.g. node-{n}.' };
+  const p = s.form.nodeName.trim();
+  if (guest && isNodeNamePattern(p)) {
+    const e = expandNodeName(p, { n: 1, hostname: guest.hostname });
+    if (!e.ok) return e;
   }
   return c;
 }
@@ -217,9 +220,11 @@ export function batchNameCheck(s: Pick<WizardData, 'form' | 'inspect'>, count: n
 export function checkedSettings(s: Pick<WizardData, 'form' | 'proactive' | 'batchMode' | 'candidates' | 'inspect'>): SettingsInput {
   const input = settingsInput(s);
   const images = batchImages(s);
-  if (!images || !input.nodeName || !isPattern(input.nodeName)) return input;
+  if (!images || !input.nodeName || !isNodeNamePattern(input.nodeName)) return input;
   const n = Math.max(1, images.indexOf(s.inspect.path ?? '') + 1);
-  return { ...input, nodeName: expandNodeName(input.nodeName, { n, hostname: s.inspect.report?.guest.hostname ?? '' }) };
+  const name = expandNodeName(input.nodeName, { n, hostname: s.inspect.report?.guest.hostname ?? '' });
+  // A pattern that cannot expand was refused by batchNameCheck before any call is made.
+  return name.ok ? { ...input, nodeName: name.value } : input;
 }
 
 /** A run, single or batch, is under way: the wizard stays on the Run step. */
@@ -290,8 +295,8 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       const url = checkRmUrl(s.form.rmUrl);
       if (!url.ok) return { ok: false, reason: `Fix the Resource Manager URL: ${url.problem.message}` };
       const images = batchImages(s);
-      const names = images ? batchNameCheck(s, images.length) : { ok: true };
-      if (!names.ok) return { ok: false, reason: `Fix the node name: ${names.message}` };
+      const names: Verdict<string> = images ? batchNameCheck(s, images.length) : { ok: true, value: '' };
+      if (!names.ok) return { ok: false, reason: `Fix the node name: ${names.problem.message}` };
       // A retarget has no archives to validate against: the run checks the settings first thing, before any launch.
       if (s.mode === 'retarget') return { ok: true };
       const v = s.validation;
@@ -541,7 +546,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
         const names = images ? batchNameCheck(s, images.length) : undefined;
         if (names && !names.ok) {
           // The backend takes names, not patterns: a broken pattern is answered here.
-          set({ validation: { status: 'error', seq, warnings: [], error: { code: 'SETTING_INVALID', message: names.message ?? 'invalid node name pattern', fix: names.fix ?? '' } } });
+          set({ validation: { status: 'error', seq, warnings: [], error: { code: 'SETTING_INVALID', ...names.problem } } });
           return;
         }
         set({ validation: { ...s.validation, status: 'busy', seq } });
