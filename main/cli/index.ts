@@ -27,6 +27,7 @@ import { defaultDbPath } from '../backend/paths';
 import { applyPreset, explicitOptions, openCliStore, recordCliRun, type CliRunRecorder } from './preset-options';
 import type { Store } from '../backend/store-types';
 import { recoverAndTell } from './recovery';
+import { ARCHIVE_EXTENSIONS, DISK_EXTENSIONS } from '../rules/formats';
 
 interface Io {
   out: (s: string) => void;
@@ -146,7 +147,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
   program
     .command('inspect')
     .description('Show what is in a disk image: container, OS, boot system, free space, an existing node (one read-only appliance launch).')
-    .argument('<image>', 'disk image (.vdi, .vmdk, .vhd, .vhdx, .qcow2, .img/.raw)')
+    .argument('<image>', `disk image (${DISK_EXTENSIONS.join(', ')})`)
     .option('--install-dir <dir>', 'install directory to measure free space for', DEFAULT_INSTALL_DIR)
     .option('--json', 'print the report as JSON')
     .option('-v, --verbose', 'show guestfish output')
@@ -197,9 +198,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .command('prepare')
     .description('Install a Java runtime, the ProActive node and a boot service into the image, so the VM joins the Resource Manager at next boot.')
     .argument('<images...>', 'disk image(s) of powered-off VMs; several are prepared together, in one appliance launch')
-    .option('--jre <archive>', 'Java runtime archive (.tar.gz, .tgz, .tar.xz, .zip); optional when the ProActive archive bundles jre/')
+    .option('--jre <archive>', `Java runtime archive (${ARCHIVE_EXTENSIONS.join(', ')}); optional when the ProActive archive bundles jre/`)
     .option('--preset <name>', 'start from a preset saved in the Guestprep app (archives and settings); options you give override it')
-    .option('--proactive <archive>', 'ProActive node distribution (6.2+ or 3.x), .zip/.tar.gz/.tar.xz (required unless the preset has one)')
+    .option('--proactive <archive>', `ProActive node distribution (6.2+ or 3.x), ${ARCHIVE_EXTENSIONS.join(', ')} (required unless the preset has one)`)
     .option('--rm-url <url>', 'Resource Manager URL: pnp://HOST:64738, pnps://, pamr://0, rmi://HOST:1099 (required unless the preset has one)')
     .option('--node-source <name>', 'node source on the Resource Manager', DEFAULT_NODE_SOURCE)
     .option('--node-name <name>', "node name (default: the guest's hostname); with several images a pattern: node-{n} (n = position in the list), {hostname}")

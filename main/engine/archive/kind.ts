@@ -6,8 +6,10 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArchiveKind } from '../types';
 import { fail } from '../errors';
+import { ARCHIVE_FILES_TEXT } from '../../rules/formats';
 
-export const ACCEPTED_ARCHIVES = '.tar.gz / .tgz, .tar.xz, .tar or .zip';
+/** The kinds taken, for messages (from the one table of formats). */
+export const ACCEPTED_ARCHIVES = ARCHIVE_FILES_TEXT;
 
 /** Magic numbers of formats we recognise only to say what the file is when we refuse it. */
 const OTHER_FORMATS: Array<{ magic: number[]; name: string }> = [

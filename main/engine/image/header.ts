@@ -3,6 +3,7 @@
 // guest data as image metadata (the reason libguestfs wants an explicit format), and a header we
 // read ourselves also tells us what QEMU would not (VirtualBox parent UUIDs, compressed VMDK grains).
 
+import { DISK_FILES_TEXT } from '../../rules/formats';
 import type { ImageFileInfo } from '../types';
 import { fail } from '../errors';
 import { ByteSource, readExact } from './byte-source';
@@ -66,7 +67,7 @@ async function identify(src: ByteSource, file: string): Promise<ImageFileInfo> {
     'IMAGE_NOT_A_DISK',
     `${file} is not a disk image: it has no VDI, VMDK, VHD, VHDX or qcow2 header, and as a raw image it starts with ` +
       'neither a partition table (MBR or GPT) nor a file system.',
-    'Choose the virtual disk file of the VM (.vdi, .vmdk, .vhd, .vhdx, .qcow2 or a raw .img). If this is a raw disk whose ' +
+    `Choose the virtual disk file of the VM (${DISK_FILES_TEXT}). If this is a raw disk whose ` +
       'first sectors were wiped, Guestprep cannot find an operating system on it anyway.',
   );
 }

@@ -2,6 +2,7 @@
 // it. Every file-system failure becomes a GuestprepError that names the file and says what to do,
 // so nothing later has to interpret raw errno codes.
 
+import { DISK_EXTENSIONS, DISK_FILES_TEXT } from '../../rules/formats';
 import { constants as fsc, promises as fsp, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors';
@@ -15,7 +16,6 @@ export interface OpenedImage {
   close(): Promise<void>;
 }
 
-const DISK_EXTENSIONS = ['.vdi', '.vmdk', '.vhd', '.vhdx', '.qcow2', '.img', '.raw'];
 
 /** Opens an image for reading its headers; refuses anything that is not a readable regular file. */
 export async function openImageFile(file: string): Promise<OpenedImage> {
@@ -53,7 +53,7 @@ async function refuseNonRegular(file: string, st: Stats): Promise<void> {
       `${file} is a folder, not a disk image file.`,
       candidates.length > 0
         ? `Choose the virtual disk file inside it: ${candidates.map((c) => path.join(file, c)).join(', ')}.`
-        : 'Choose the virtual disk file itself (a .vdi, .vmdk, .vhd, .vhdx, .qcow2 or raw .img file), not its folder.',
+        : `Choose the virtual disk file itself (${DISK_FILES_TEXT}), not its folder.`,
     );
   }
   if (st.isBlockDevice()) {
@@ -68,7 +68,7 @@ async function refuseNonRegular(file: string, st: Stats): Promise<void> {
   fail(
     'IMAGE_NOT_A_DISK',
     `${file} is ${kind}, not a disk image file.`,
-    'Choose the virtual disk file of the VM (a .vdi, .vmdk, .vhd, .vhdx, .qcow2 or raw .img file).',
+    `Choose the virtual disk file of the VM (${DISK_FILES_TEXT}).`,
   );
 }
 

@@ -1,6 +1,7 @@
 // Files people pick by mistake instead of a VM disk, and disk formats Guestprep does not handle.
 // Recognising them lets the error say what the file is and what to choose or run instead.
 
+import { DISK_FILES_TEXT } from '../../rules/formats';
 import * as path from 'node:path';
 import { fail } from '../errors';
 
@@ -9,7 +10,7 @@ function at(head: Buffer, offset: number, magic: string | number[]): boolean {
   return head.length >= offset + m.length && head.subarray(offset, offset + m.length).equals(m);
 }
 
-const CHOOSE = 'Choose the virtual disk file of the VM (.vdi, .vmdk, .vhd, .vhdx, .qcow2 or a raw .img).';
+const CHOOSE = `Choose the virtual disk file of the VM (${DISK_FILES_TEXT}).`;
 
 /** Throws IMAGE_NOT_A_DISK or IMAGE_FORMAT_UNSUPPORTED when `head` is one of the known look-alikes. */
 export function refuseKnownNonDisks(file: string, head: Buffer): void {

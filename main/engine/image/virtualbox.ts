@@ -14,6 +14,7 @@
 // snapshot layer (differencing image: the engine refuses those), when its file is missing, or when its
 // format is one Guestprep cannot open.
 
+import { takesVirtualBoxFormat } from '../../rules/formats';
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, readdir, readFile, readlink, realpath } from 'node:fs/promises';
@@ -34,8 +35,6 @@ export interface VboxListOptions {
 /** Process names of VirtualBox's VM processes (as in /proc/PID/comm, which truncates to 15 characters). */
 const VM_PROCESS_NAMES = new Set(['VBoxHeadless', 'VirtualBoxVM', 'VBoxSDL', 'VirtualBox']);
 
-/** VirtualBox medium formats (lower-cased) that the engine opens, and the name it uses for them. */
-const SUPPORTED_FORMATS: Record<string, string> = { vdi: 'vdi', vmdk: 'vmdk', vhd: 'vhd', vhdx: 'vhdx', qcow2: 'qcow2', raw: 'raw' };
 
 interface Medium {
   uuid: string;
@@ -331,7 +330,7 @@ export async function listVirtualBoxVms(opts: VboxListOptions = {}): Promise<Vbo
         const l = media.get(id)?.location;
         if (l) layers.push(l);
       }
-      disks.push({ path: m.location, format: SUPPORTED_FORMATS[m.format] ?? m.format, ...(layers.length ? { layers } : {}), ...(await usability(m, parsed, state)) });
+      disks.push({ path: m.location, format: m.format, ...(layers.length ? { layers } : {}), ...(await usability(m, parsed, state)) });
     }
     out.push({ name: parsed.name, uuid: parsed.uuid, settingsFile: parsed.settingsFile, state, disks });
   }
@@ -367,7 +366,7 @@ export async function listVirtualBoxVms(opts: VboxListOptions = {}): Promise<Vbo
         reason: `This is a snapshot layer (differencing image) of "${vm.name}"${base ? ` over ${basename(base.location)}` : ''}: Guestprep prepares base images only. Delete the VM's snapshots (which merges them into the base disk), then refresh.`,
       };
     }
-    if (!SUPPORTED_FORMATS[m.format]) {
+    if (!takesVirtualBoxFormat(m.format)) {
       return { usable: false, reason: `Guestprep cannot open ${m.format.toUpperCase() || 'this'} disks; convert it to VDI first (VBoxManage clonemedium).` };
     }
     if (!(await exists(m.location))) return { usable: false, reason: `The disk file is missing: ${m.location}` };

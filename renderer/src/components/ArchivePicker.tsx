@@ -3,7 +3,7 @@
 
 import type { FormEvent } from 'react';
 import { useClient, useWizard } from '../api/context';
-import { ARCHIVE_EXTENSIONS, partitionByExtension } from '../lib/files';
+import { ARCHIVE_EXTENSIONS, partitionByExtension } from '../../../main/rules/formats';
 import { DropZone } from './DropZone';
 import { ErrorBox } from './ErrorBox';
 import { useState } from 'react';

@@ -9,7 +9,7 @@ import { useClient, useWizard } from '../api/context';
 import { DropZone } from '../components/DropZone';
 import { ErrorBox } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
-import { IMAGE_EXTENSIONS } from '../lib/files';
+import { DISK_EXTENSIONS } from '../../../main/rules/formats';
 import { batchCandidates } from '../store/wizard';
 
 function VboxList() {
@@ -101,8 +101,8 @@ export function ImageStep() {
       <p className="lead">Choose the disk image of a powered-off VM. It is only read now; it is changed at the Run step, in one transaction.</p>
       <DropZone
         label="Drop a disk image or choose one"
-        hint={`${IMAGE_EXTENSIONS.join(', ')} — several at once is fine: the first is selected, or all are prepared together.`}
-        accept={IMAGE_EXTENSIONS}
+        hint={`${DISK_EXTENSIONS.join(', ')} — several at once is fine: the first is selected, or all are prepared together.`}
+        accept={DISK_EXTENSIONS}
         multiple
         onFiles={addFiles}
         testId="image-drop"

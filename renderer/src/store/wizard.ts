@@ -19,7 +19,7 @@ import type {
   SettingsInput,
 } from '../../../main/contract/contract';
 import { checkJavaForGuest } from '../lib/compat';
-import { IMAGE_EXTENSIONS, partitionByExtension } from '../lib/files';
+import { DISK_EXTENSIONS, partitionByExtension } from '../../../main/rules/formats';
 import { checkNodeNamePattern, expandNodeName, isNodeNamePattern } from '../../../main/rules/names';
 import type { Verdict } from '../../../main/rules/verdict';
 import { checkRmUrl } from '../../../main/rules/rm-url';
@@ -454,7 +454,7 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
       },
 
       addImageFiles(files, paths) {
-        const { accepted, refused } = partitionByExtension(files, IMAGE_EXTENSIONS, 'a disk image');
+        const { accepted, refused } = partitionByExtension(files, DISK_EXTENSIONS, 'a disk image');
         const known = (f: File) => paths?.[files.indexOf(f)] || client.pathForFile(f) || undefined;
         const candidates = accepted.map((f) => ({ name: f.name, path: known(f) }));
         const unknownPath = candidates.some((c) => !c.path);

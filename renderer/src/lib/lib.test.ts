@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARCHIVE_EXTENSIONS, IMAGE_EXTENSIONS, partitionByExtension } from './files';
 import { fieldOfError } from './field-of-error';
 import { checkJavaForGuest } from './compat';
-
-describe('files', () => {
-  it('accepts by extension, case-insensitively, keeps order', () => {
-    const r = partitionByExtension([{ name: 'a.RAW' }, { name: 'b.iso' }, { name: 'c.vhd' }, { name: 'README' }], IMAGE_EXTENSIONS, 'a disk image');
-    expect(r.accepted.map((f) => f.name)).toEqual(['a.RAW', 'c.vhd']);
-    expect(r.refused.map((f) => f.reason)).toEqual([expect.stringMatching(/^\.iso is not a disk image/), expect.stringMatching(/^\(no extension\)/)]);
-    expect(partitionByExtension([{ name: 'jre.tar.xz' }, { name: 'x.gz' }], ARCHIVE_EXTENSIONS, 'an archive').accepted).toHaveLength(1);
-  });
-});
 
 describe('fieldOfError', () => {
   it('maps engine messages to fields', () => {
