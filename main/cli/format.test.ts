@@ -6,9 +6,9 @@ import type { RemoveReport } from '../engine/run/remove';
 
 test('sizes read like a person would write them', () => {
   assert.equal(bytes(512), '512 B');
-  assert.equal(bytes(1536), '1.5 KB');
-  assert.equal(bytes(100 * 1024 * 1024), '100 MB');
-  assert.equal(bytes(3.25 * 1024 ** 3), '3.3 GB');
+  assert.equal(bytes(1536), '1.5 KiB');
+  assert.equal(bytes(100 * 1024 * 1024), '100.0 MiB');
+  assert.equal(bytes(3.25 * 1024 ** 3), '3.3 GiB');
 });
 
 test('errors show code, step, message, fix and the tail of the details', () => {

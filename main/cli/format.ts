@@ -9,17 +9,10 @@ import type { BatchReport } from '../engine/run/batch';
 import type { PrepareReport } from '../engine/run/prepare';
 import type { RetargetReport } from '../engine/run/retarget';
 import type { RemoveReport } from '../engine/run/remove';
+import { formatBytes } from '../rules/units';
 
-export function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 || u === 0 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
-}
+/** Sizes in the one unit style of CLI and app alike (main/rules/units.ts). */
+export const bytes = formatBytes;
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

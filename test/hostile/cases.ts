@@ -140,7 +140,7 @@ const guestRows: HostileRow[] = [
   guestRow('encrypted-root', 'an encrypted root (/boot plus a LUKS partition) says it cannot be unlocked offline', 'encrypted-root',
     { code: 'GUEST_ENCRYPTED', message: /encrypted volume \(\/dev\/sda2: LUKS\)/, fix: /Decrypt the disk inside the VM.*or install the ProActive node from inside/ }),
   guestRow('disk-full', 'a guest whose disk is full is refused before any write', 'full',
-    { code: 'GUEST_NO_SPACE', message: /The guest has \d+ MB free on \/, and the install needs about \d+ MB/, fix: /Free at least \d+ MB.*Nothing was written/ }),
+    { code: 'GUEST_NO_SPACE', message: /The guest has [\d.]+ [KMG]iB free on \/, and the install needs about [\d.]+ MiB/, fix: /Free at least [\d.]+ [KMG]iB.*Nothing was written/ }),
   guestRow('windows-jre-linux-guest', 'a Windows JRE for a Linux guest', 'linux',
     { code: 'JRE_WRONG_OS', message: /built for Windows, but the guest runs Linux/, fix: /Pick the Linux build of the Java runtime/ }, true),
 ];

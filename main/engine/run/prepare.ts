@@ -2,6 +2,7 @@
 // transaction (transaction.ts: journal, overlay, one launch, write, verify, commit) with inspection and
 // the plan in between. The image is byte-identical after any failure or cancel before the commit.
 
+import { formatBytes } from '../../rules/units';
 import { fail } from '../errors';
 import type {
   GuestFacts,
@@ -260,10 +261,10 @@ export function openUpload(ref: UploadRef, jre: JreInfo | undefined, proactive: 
 
 export function checkSpace(guest: GuestFacts, plan: Plan): void {
   if (guest.freeBytes >= plan.requiredBytes) return;
-  const mb = (n: number) => `${Math.ceil(n / 1024 / 1024)} MB`;
+  const size = formatBytes;
   fail(
     'GUEST_NO_SPACE',
-    `The guest has ${mb(guest.freeBytes)} free on ${guest.freeBytesMountpoint}, and the install needs about ${mb(plan.requiredBytes)}.`,
-    `Free at least ${mb(plan.requiredBytes - guest.freeBytes)} in the VM, or enlarge its disk (VBoxManage modifymedium DISK --resize, then grow the partition), or choose --install-dir on a larger filesystem. Nothing was written.`,
+    `The guest has ${size(guest.freeBytes)} free on ${guest.freeBytesMountpoint}, and the install needs about ${size(plan.requiredBytes)}.`,
+    `Free at least ${size(plan.requiredBytes - guest.freeBytes)} in the VM, or enlarge its disk (VBoxManage modifymedium DISK --resize, then grow the partition), or choose --install-dir on a larger filesystem. Nothing was written.`,
   );
 }

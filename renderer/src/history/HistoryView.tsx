@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import type { ErrorData, HistoryEntry, RunOutcome } from '../../../main/contract/contract';
 import { useClient } from '../api/context';
 import { ErrorBox } from '../components/ErrorBox';
-import { formatDuration } from '../lib/format';
+import { formatDuration } from '../../../main/rules/units';
 
 const OUTCOMES: RunOutcome[] = ['success', 'failed', 'cancelled', 'interrupted'];
 export const HISTORY_DEBOUNCE_MS = 250;

@@ -8,7 +8,7 @@ import { Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
 import { basename } from '../lib/basename';
-import { formatBytes, formatDuration } from '../lib/format';
+import { formatBytes, formatDuration } from '../../../main/rules/units';
 import { batchImages } from '../store/wizard';
 
 /** Below this much free space a node with a bundled JRE will likely not fit (the plan checks exactly). */

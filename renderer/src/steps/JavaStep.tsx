@@ -6,7 +6,7 @@ import { ArchivePicker } from '../components/ArchivePicker';
 import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
-import { formatBytes } from '../lib/format';
+import { formatBytes } from '../../../main/rules/units';
 import { javaCompat } from '../store/wizard';
 
 export function JavaStep() {

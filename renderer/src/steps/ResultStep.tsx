@@ -8,7 +8,7 @@ import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
 import { BatchResultStep } from './BatchResultStep';
-import { formatBytes, formatDuration } from '../lib/format';
+import { formatBytes, formatDuration } from '../../../main/rules/units';
 
 type Item = [string, ReactNode] | false | undefined;
 

@@ -7,7 +7,7 @@ import { useWizard } from '../api/context';
 import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
 import { downloadText } from '../lib/download';
-import { formatBytes } from '../lib/format';
+import { formatBytes } from '../../../main/rules/units';
 import { batchImages, planKey } from '../store/wizard';
 
 function BatchImages({ images, inspected }: { images: readonly string[]; inspected?: string }) {

@@ -6,7 +6,7 @@ import type { ErrorData } from '../../../main/contract/contract';
 import { useWizard } from '../api/context';
 import { ErrorBox } from '../components/ErrorBox';
 import { StepHeading } from '../components/StepHeading';
-import { formatBytes } from '../lib/format';
+import { formatBytes } from '../../../main/rules/units';
 import { isActive, LOG_CAP, type StepRun } from '../store/run-state';
 import { BatchRunStep } from './BatchRunStep';
 

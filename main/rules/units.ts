@@ -1,4 +1,6 @@
-// Human-readable sizes and durations for an admin audience: binary units, one decimal.
+// Human-readable sizes and durations for an admin audience: binary units (KiB, MiB, GiB: what df -h and
+// VirtualBox count in), one decimal. One formatter for the CLI, the engine's messages and the page, so the
+// same size never shows in two units.
 
 export function formatBytes(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return 'unknown';
