@@ -40,6 +40,10 @@ const runRenderer = filters.length === 0 || filters.some((x) => x.includes('rend
 const scratch = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'guestprep-tests-'));
 process.env.GUESTPREP_DATA_DIR = process.env.GUESTPREP_DATA_DIR || path.join(scratch, 'data');
 process.env.GUESTPREP_STATE_DIR = process.env.GUESTPREP_STATE_DIR || path.join(scratch, 'state');
+// libguestfs must use TCG on these machines: nested KVM either aborts at once or hangs (the product would find
+// that out itself, after up to two minutes per state folder; the tests' many state folders would each pay it).
+// The fallback is tested on its own with a stand-in guestfish (engine/guestfish/launch.test.ts).
+if (process.env.LIBGUESTFS_BACKEND_SETTINGS === undefined) process.env.LIBGUESTFS_BACKEND_SETTINGS = 'force_tcg';
 
 let status = 0;
 function nodeTests(files, concurrency) {

@@ -4,7 +4,8 @@
 // "failed to set MSR 0x10a" and libguestfs reports "qemu-system-x86_64 killed by signal 6 (Aborted)".
 // `LIBGUESTFS_BACKEND_SETTINGS=force_tcg` works there. So: try KVM when /dev/kvm is usable, recognise that
 // signature, fall back to TCG, and remember the verdict per host (kernel + qemu build) so the 3 s probe is
-// paid once, and the user is told once.
+// paid once, and the user is told once. Later kernels hang instead of aborting: launch.ts gives a KVM launch
+// a time limit and treats running out of it the same way.
 
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -101,3 +102,6 @@ export function chooseHypervisor(): HypervisorChoice {
 
 export const KVM_BROKEN_REASON =
   'KVM is present but does not work for libguestfs on this host (qemu aborted); using software emulation (TCG), which is slower';
+
+export const KVM_HUNG_REASON =
+  'KVM is present but the libguestfs appliance never came up under it (nested virtualization that hangs); using software emulation (TCG), which is slower';

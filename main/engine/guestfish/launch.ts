@@ -4,7 +4,7 @@
 
 import { rmSync } from 'node:fs';
 import { GuestprepError } from '../errors';
-import { chooseHypervisor, classifyLaunchFailure, KVM_BROKEN_REASON, rememberVerdict, Hypervisor } from './hypervisor';
+import { chooseHypervisor, classifyLaunchFailure, KVM_BROKEN_REASON, KVM_HUNG_REASON, rememberVerdict, Hypervisor, type HypervisorChoice, type LaunchFailureKind } from './hypervisor';
 import { applianceCacheDir, GuestfishSession, SessionOptions } from './session';
 
 export interface LaunchStats {
@@ -25,15 +25,40 @@ export interface LaunchOptions extends Omit<SessionOptions, 'hypervisor'> {
   stats: LaunchStats;
   /** Told once, when the product finds out something about this host (KVM broken, cache repaired). */
   onNotice?: (message: string) => void;
+  /** Tests only: decide the hypervisor without looking at this host's /dev/kvm. */
+  chooseHypervisor?: () => HypervisorChoice;
 }
 
-async function attempt(opts: LaunchOptions, hypervisor: Hypervisor, env?: NodeJS.ProcessEnv): Promise<GuestfishSession> {
+/**
+ * How long a launch under KVM may take before it is taken for a hung KVM. On our machines nested KVM no
+ * longer aborts within seconds as it used to: qemu spins and the appliance never answers (checked: a plain
+ * `guestfish -a /dev/null run` was still waiting after 150 s, where TCG takes 10-20 s). A KVM launch takes
+ * under 6 s, plus the appliance build on a first run; two minutes leaves room for both on a slow disk.
+ */
+export function kvmLaunchTimeoutMs(): number {
+  const v = Number(process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 120_000;
+}
+
+class LaunchTimedOut extends Error {}
+
+async function attempt(opts: LaunchOptions, hypervisor: Hypervisor, env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<GuestfishSession> {
   const t0 = Date.now();
-  const s = await GuestfishSession.launch({ ...opts, hypervisor, env: { ...opts.env, ...env } });
-  opts.stats.launches++;
-  opts.stats.hypervisor = hypervisor;
-  opts.stats.launchMs += Date.now() - t0;
-  return s;
+  const timer = new AbortController();
+  const handle = timeoutMs === undefined ? undefined : setTimeout(() => timer.abort(), timeoutMs);
+  const signal = timeoutMs === undefined ? opts.signal : opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
+  try {
+    const s = await GuestfishSession.launch({ ...opts, ...(signal ? { signal } : {}), hypervisor, env: { ...opts.env, ...env } });
+    opts.stats.launches++;
+    opts.stats.hypervisor = hypervisor;
+    opts.stats.launchMs += Date.now() - t0;
+    return s;
+  } catch (err) {
+    if (timer.signal.aborted && !opts.signal?.aborted) throw new LaunchTimedOut(`the appliance did not come up under KVM within ${Math.round(timeoutMs! / 1000)} s`);
+    throw err;
+  } finally {
+    if (handle) clearTimeout(handle);
+  }
 }
 
 function detailOf(err: unknown): string {
@@ -44,17 +69,18 @@ export const CACHE_REPAIRED_NOTICE =
   'The libguestfs appliance cache was broken (built while packages were being installed); Guestprep deleted it and libguestfs rebuilt it';
 
 export async function launchAppliance(opts: LaunchOptions): Promise<GuestfishSession> {
-  let hypervisor = chooseHypervisor().hypervisor;
+  let hypervisor = (opts.chooseHypervisor ?? chooseHypervisor)().hypervisor;
   try {
-    return await attempt(opts, hypervisor);
+    return await attempt(opts, hypervisor, undefined, hypervisor === 'kvm' ? kvmLaunchTimeoutMs() : undefined);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     let detail = detailOf(err);
-    let kind = classifyLaunchFailure(detail);
-    if (kind === 'kvm-broken' && hypervisor === 'kvm') {
+    let kind: LaunchFailureKind | 'kvm-hung' = err instanceof LaunchTimedOut ? 'kvm-hung' : classifyLaunchFailure(detail);
+    if ((kind === 'kvm-broken' || kind === 'kvm-hung') && hypervisor === 'kvm') {
+      const reason = kind === 'kvm-hung' ? KVM_HUNG_REASON : KVM_BROKEN_REASON;
       opts.stats.failedAttempts++;
-      rememberVerdict('tcg', KVM_BROKEN_REASON);
-      opts.onNotice?.(KVM_BROKEN_REASON + '.');
+      rememberVerdict('tcg', reason);
+      opts.onNotice?.(reason + '.');
       hypervisor = 'tcg';
       try {
         return await attempt(opts, hypervisor);
