@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'IMAGE_DIFFERENCING_VDI'
   | 'IMAGE_STREAM_OPTIMIZED_VMDK'
   | 'IMAGE_HAS_BACKING_FILE'
+  /** A file the image's header names (VMDK extent, parent disk) is outside the image's folder or not a regular file. */
+  | 'IMAGE_EXTENT_OUTSIDE'
   | 'IMAGE_LOCKED'
   | 'IMAGE_READ_ONLY'
   | 'IMAGE_CHANGED_DURING_RUN'

@@ -27,6 +27,8 @@ export interface ImageFileInfo {
    * and be writable too; the descriptor itself is rewritten when the disk changes).
    */
   extentFiles?: string[];
+  /** The same extents, named exactly as the descriptor spells them (what the precheck judges). */
+  extentNames?: string[];
 }
 
 // ---------------------------------------------------------------- guests (what inspection finds)

@@ -6,7 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { chmodSync, closeSync, constants, mkdirSync, openSync, symlinkSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, symlinkSync, truncateSync, writeFileSync, writeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeHostileArchive, makeSampleProactive, writeArchive, type HostileCase, type SampleEntry } from '../../main/sample/archives';
 import type { SettingsInput } from '../../main/engine/types';
@@ -116,6 +116,123 @@ const imageRows: HostileRow[] = [
       return f;
     },
     (f) => ({ cleanup: releaseFifo(f) })),
+];
+
+// ------------------------------------------------------------ files an image header names (VMDK extents, parents)
+
+/** 8 MiB of someone else's data, in a folder next to the row's VM folder. */
+function victimFile(dir: string, name = 'victim.vmdk'): string {
+  const other = join(dir, 'some other place');
+  mkdirSync(other, { recursive: true });
+  const f = join(other, name);
+  writeFileSync(f, Buffer.alloc(8 * 1024 * 1024, 0x42));
+  return f;
+}
+
+/** A monolithicFlat descriptor `disk.vmdk` in `dir`/vm whose one FLAT extent is named `extent`. */
+function flatDescriptor(dir: string, extent: string): string {
+  const vm = join(dir, 'vm');
+  mkdirSync(vm, { recursive: true });
+  const f = join(vm, 'disk.vmdk');
+  writeFileSync(f, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\n' +
+    `# Extent description\nRW 16384 FLAT "${extent}" 0\n\n# The Disk Data Base\n#DDB\n\nddb.adapterType = "ide"\n`);
+  return f;
+}
+
+const EXTENT_FIX = /Keep the extent files in the same folder as the descriptor/;
+
+/** A row whose descriptor names a victim file outside its folder; the victim must stay byte-identical. */
+function extentRow(kase: string, name: string, message: RegExp, make: (dir: string) => { image: string; victims: string[] },
+  fix: RegExp = EXTENT_FIX): HostileRow {
+  return {
+    kase, name, appliance: false, expect: { code: 'IMAGE_EXTENT_OUTSIDE', message, fix },
+    build: async (fx) => {
+      const { image, victims } = make(fx.dir(kase));
+      return { image, victims, request: await fx.request(image) };
+    },
+  };
+}
+
+function readable(f: string): boolean {
+  try {
+    closeSync(openSync(f, 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const namedFileRows: HostileRow[] = [
+  extentRow('vmdk-extent-absolute', 'a VMDK descriptor whose extent is an absolute path to a file in another folder',
+    /disk\.vmdk names ".*some other place\/victim\.vmdk" as a data file \(extent\), which is outside the image's folder/,
+    (dir) => {
+      const v = victimFile(dir);
+      return { image: flatDescriptor(dir, v), victims: [v] };
+    }),
+  extentRow('vmdk-extent-dotdot', 'a VMDK descriptor whose extent climbs out of its folder with ../',
+    /names "\.\.\/some other place\/victim\.vmdk" as a data file \(extent\), which resolves .* outside the image's folder/,
+    (dir) => {
+      const v = victimFile(dir);
+      return { image: flatDescriptor(dir, '../some other place/victim.vmdk'), victims: [v] };
+    }),
+  extentRow('vmdk-extent-symlink-out', 'a VMDK extent that is a symlink in the folder pointing outside it',
+    /names "disk-flat\.vmdk" as a data file \(extent\), which resolves \(through symbolic links or "\.\."\) to .*victim\.vmdk, outside/,
+    (dir) => {
+      const v = victimFile(dir);
+      const image = flatDescriptor(dir, 'disk-flat.vmdk');
+      symlinkSync(v, join(dir, 'vm', 'disk-flat.vmdk'));
+      return { image, victims: [v] };
+    }),
+  extentRow('vmdk-extent-etc-shadow', 'a VMDK descriptor with a FLAT "/etc/shadow" extent',
+    /names "\/etc\/shadow" as a data file \(extent\), which is outside the image's folder/,
+    (dir) => ({ image: flatDescriptor(dir, '/etc/shadow'), victims: readable('/etc/shadow') ? ['/etc/shadow'] : [] })),
+  extentRow('vmdk-extent-device', 'a VMDK extent that is a device (/dev/null, through a symlink in the folder)',
+    /names "disk-flat\.vmdk" as a data file \(extent\), which resolves .* to \/dev\/null, outside/,
+    (dir) => {
+      const image = flatDescriptor(dir, 'disk-flat.vmdk');
+      symlinkSync('/dev/null', join(dir, 'vm', 'disk-flat.vmdk'));
+      return { image, victims: [] };
+    }),
+  {
+    kase: 'vmdk-extent-fifo', name: 'a VMDK extent that is a named pipe in the folder is refused without waiting on it', appliance: false,
+    expect: { code: 'IMAGE_EXTENT_OUTSIDE', message: /names "disk-flat\.vmdk" as a data file \(extent\), which is a named pipe, not a regular file/, fix: EXTENT_FIX },
+    build: async (fx) => {
+      const dir = fx.dir('vmdk-extent-fifo');
+      const image = flatDescriptor(dir, 'disk-flat.vmdk');
+      const fifo = join(dir, 'vm', 'disk-flat.vmdk');
+      mkfifo(fifo);
+      return { image, request: await fx.request(image), cleanup: releaseFifo(fifo) };
+    },
+  },
+  extentRow('vmdk-embedded-extent', 'a sparse VMDK of capacity 0 whose embedded descriptor names a file outside (QEMU follows it)',
+    /disk\.vmdk names ".*victim\.vmdk" as a data file \(extent\), which is outside/,
+    (dir) => {
+      const v = victimFile(dir);
+      mkdirSync(join(dir, 'vm'));
+      const image = join(dir, 'vm', 'disk.vmdk');
+      qemuImg(['create', '-q', '-f', 'vmdk', image, '8M']);
+      // Sparse header: capacity (offset 12) 0; the embedded descriptor (sector 1) names the victim.
+      const text = `# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 16384 FLAT "${v}" 0\n`;
+      const fd = openSync(image, 'r+');
+      try {
+        writeSync(fd, Buffer.alloc(8), 0, 8, 12);
+        const b = Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(512)]);
+        writeSync(fd, b, 0, b.length, 512);
+      } finally {
+        closeSync(fd);
+      }
+      return { image, victims: [v] };
+    }),
+  extentRow('qcow2-backing-outside', 'a qcow2 whose backing file is a file in another folder: refused without suggesting to merge it blindly',
+    /disk\.qcow2 names ".*victim\.vmdk" as its parent \(backing\) disk, which is outside the image's folder/,
+    (dir) => {
+      const v = victimFile(dir);
+      mkdirSync(join(dir, 'vm'));
+      const image = join(dir, 'vm', 'disk.qcow2');
+      qemuImg(['create', '-q', '-f', 'qcow2', '-u', '-b', v, '-F', 'raw', image, '8M']);
+      return { image, victims: [v] };
+    },
+    /Otherwise do not merge or convert it/),
 ];
 
 // ------------------------------------------------------------------------------ guests (appliance rows)
@@ -315,7 +432,7 @@ const installRows: HostileRow[] = [
 ];
 
 export const HOSTILE_ROWS: readonly HostileRow[] = [
-  ...imageRows, ...guestRows, ...archiveRows, ...urlRows, ...nameRows, ...credentialsRows, ...installRows,
+  ...imageRows, ...namedFileRows, ...guestRows, ...archiveRows, ...urlRows, ...nameRows, ...credentialsRows, ...installRows,
 ];
 
 /** The cases of the issue, each of which must have at least one row (the coverage test checks it). */
@@ -326,4 +443,7 @@ export const ISSUE_CASES: readonly string[] = [
   ...['space', 'double-quote', 'single-quote', 'dollar-paren', 'backticks', 'semicolon', 'percent', 'newline', 'non-ASCII']
     .flatMap((c) => [`node-name-${c}`, `node-source-${c}`, `jvm-option-${c}`]),
   'credentials-huge', 'credentials-unreadable', 'install-dir-outside', 'install-dir-dotdot',
+  // Files an image header names must stay in the image's folder (a descriptor could otherwise make prepare write anywhere).
+  'vmdk-extent-absolute', 'vmdk-extent-dotdot', 'vmdk-extent-symlink-out', 'vmdk-extent-etc-shadow', 'vmdk-extent-device', 'vmdk-extent-fifo',
+  'vmdk-embedded-extent',
 ];

@@ -28,6 +28,8 @@ export interface RowInput {
   unprivileged?: boolean;
   /** Undoes anything that could keep the process alive after a failure (e.g. a reader blocked on a FIFO). */
   cleanup?: () => void;
+  /** Files outside the image that the hostile input aims at: they must be exactly as before too. */
+  victims?: string[];
 }
 
 export interface HostileRow {
@@ -200,6 +202,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function runRow(row: HostileRow, fx: Fixtures, timeoutMs: number): Promise<ErrorData> {
   const input = await row.build(fx);
   const before = snapshot(input.image);
+  const victimsBefore = (input.victims ?? []).map(snapshot);
   let outcome: Outcome;
   try {
     const run = input.unprivileged && isRoot() ? prepareAsNobody(input.request, input.image) : prepareHere(input.request);
@@ -214,6 +217,7 @@ export async function runRow(row: HostileRow, fx: Fixtures, timeoutMs: number): 
   assert.ok(e.fix.trim().length > 0, 'the error has a fix');
   assert.match(e.fix, row.expect.fix);
   assert.equal(snapshot(input.image), before, 'the image is byte-identical');
+  assert.deepEqual((input.victims ?? []).map(snapshot), victimsBefore, 'the files the input aims at are unchanged');
   assert.deepEqual(leftoverRuns(), [], 'no run directory (overlay) is left behind');
   const launches = outcome.phases.filter((p) => p === 'launch').length;
   if (row.appliance) {

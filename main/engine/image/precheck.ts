@@ -7,6 +7,7 @@ import { fail } from '../errors';
 import type { ImageFileInfo } from '../types';
 import { readImageHeader } from './header';
 import { checkWritable, fsError } from './image-file';
+import { checkNamedFiles, type NamedFile } from './named-files';
 import { differencingFix, qemuImgInfo } from './qemu-img';
 import { virtualBoxUsersOf, type VboxListOptions } from './virtualbox';
 
@@ -25,13 +26,17 @@ const LAYER_KIND: Record<string, string> = {
  */
 export async function precheckImage(file: string, opts: { vbox?: VboxListOptions } = {}): Promise<ImageFileInfo> {
   const info = await readImageHeader(file);
+  // Before anything else looks at them (the layer refusal's fix would have the user convert the image,
+  // reading its parent): every file the header names must be a regular file in the image's folder.
+  const extents = await checkNamedFiles(file, namedFiles(info));
   refuseVariants(info);
-  for (const extent of info.extentFiles ?? []) await checkExtent(file, extent);
+  for (const extent of extents) await checkReadable(extent);
   await checkWritable(file);
-  for (const extent of info.extentFiles ?? []) await checkWritable(extent);
+  for (const extent of extents) await checkWritable(extent);
   await refuseLiveVirtualBoxVm(file, opts.vbox);
-  // Last, because it starts a process: the lock check, and QEMU's own opinion of the image.
-  const q = await qemuImgInfo(file, info.format);
+  // Last, because it starts a process: the lock check, and QEMU's own opinion of the image. On the real
+  // path, as the run opens it: QEMU resolves relative extent names from the folder of the path it is given.
+  const q = await qemuImgInfo(file, info.format, await realPath(file));
   if (q.backingFilename !== undefined && info.backingFile === undefined) {
     refuseLayer({ ...info, backingFile: q.backingFilename });
   }
@@ -110,26 +115,25 @@ function refuseLayer(info: ImageFileInfo): never {
   );
 }
 
-async function checkExtent(descriptor: string, extent: string): Promise<void> {
-  let st;
-  try {
-    st = await fsp.stat(extent);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      fail(
-        'IMAGE_NOT_FOUND',
-        `${extent}, a data file (extent) of the VMDK disk ${descriptor}, does not exist.`,
-        'A VMDK descriptor and its extent files must stay together in one folder. Copy the missing file next to the descriptor, or choose a complete copy of the disk.',
-      );
-    }
-    return fsError(extent, err, 'read');
-  }
-  if (!st.isFile()) {
-    fail('IMAGE_FORMAT_UNSUPPORTED', `${extent}, a data file (extent) of the VMDK disk ${descriptor}, is not a regular file.`, 'Copy the disk into ordinary files first: qemu-img convert -O vmdk DESCRIPTOR copy.vmdk');
-  }
+/** What the header names: VMDK extents, and the parent of a layered image (when it is a name, not a UUID). */
+function namedFiles(info: ImageFileInfo): NamedFile[] {
+  const named: NamedFile[] = (info.extentNames ?? []).map((name) => ({ role: 'extent', name }));
+  if (info.backingFile !== undefined && !/^\(.*\)$/.test(info.backingFile)) named.push({ role: 'parent', name: info.backingFile });
+  return named;
+}
+
+async function checkReadable(extent: string): Promise<void> {
   try {
     await (await fsp.open(extent, 'r')).close();
   } catch (err) {
     await fsError(extent, err, 'read');
+  }
+}
+
+async function realPath(file: string): Promise<string> {
+  try {
+    return await fsp.realpath(file);
+  } catch (err) {
+    return fsError(file, err, 'read');
   }
 }

@@ -106,8 +106,9 @@ const InfoJson = z.object({
  * QEMU has open for writing, which is how we learn a VM is running on it. libguestfs would only
  * say "appliance closed the connection unexpectedly".
  */
-export async function qemuImgInfo(file: string, format: ImageFormat): Promise<QemuImgInfo> {
-  const r = await runQemuImg(['info', '--output=json', '-f', format, file], { timeoutMs: 120_000 });
+export async function qemuImgInfo(file: string, format: ImageFormat, openPath: string = file): Promise<QemuImgInfo> {
+  // `openPath` (default: `file`) is what QEMU opens; `file` is what messages name (the path the user gave).
+  const r = await runQemuImg(['info', '--output=json', '-f', format, openPath], { timeoutMs: 120_000 });
   if (r.code !== 0) return qemuImgFailure(file, format, r.stderr, 'info');
   let parsed: z.infer<typeof InfoJson>;
   try {

@@ -33,6 +33,8 @@ export interface VmdkDescriptor {
   createType?: string;
   parentFileNameHint?: string;
   extents: VmdkExtent[];
+  /** The first line that starts like an extent but does not parse (the image is refused). */
+  unreadable?: string;
 }
 
 /** Extent types QEMU can open. VMFSRDM/VMFSRAW point at a physical disk, not a file. */
@@ -51,8 +53,15 @@ export function parseDescriptor(text: string): VmdkDescriptor {
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const ext = /^(RW|RDONLY|NOACCESS)\s+(\d+)\s+([A-Z]+)(?:\s+"([^"]*)")?/.exec(line);
-    if (ext) {
+    if (/^(RW|RDONLY|NOACCESS)(\s|$)/.test(line)) {
+      // QEMU reads extent lines with sscanf, which also takes forms this strict pattern does not (a signed
+      // sector count, no space before a 10-letter type or its quote...). Every line that starts like an
+      // extent must therefore parse here, or the image is refused: an extent we skipped is one we did not check.
+      const ext = /^(RW|RDONLY|NOACCESS)\s+(\d+)\s+([A-Z]+)(?:\s+"([^"]*)"(?:\s+\d+)?)?$/.exec(line);
+      if (!ext) {
+        d.unreadable = line;
+        continue;
+      }
       const e: VmdkExtent = { access: ext[1], sectors: Number(ext[2]), type: ext[3] };
       if (ext[4] !== undefined) e.file = ext[4];
       d.extents.push(e);
@@ -90,6 +99,10 @@ export async function parseVmdkSparse(src: ByteSource, file: string): Promise<Im
     const descBuf = await readExact(src, dStart, dLen);
     if (!descBuf) truncated(file, 'vmdk', 'embedded descriptor', dStart + dLen, src.size);
     desc = parseDescriptor(cString(descBuf, 'latin1'));
+    // QEMU (vmdk_open_vmdk4) treats a sparse header of capacity 0 as a wrapper: it opens the embedded
+    // descriptor's extents instead of this file's grains. Those are files named by the header, like a
+    // descriptor file's.
+    if (capacity === 0n) return descriptorInfo(desc, file, src.size);
   }
   if (desc.createType === undefined) {
     // Split disks (twoGbMaxExtentSparse) keep the descriptor in a separate small file; their
@@ -125,8 +138,13 @@ export async function parseVmdkSparse(src: ByteSource, file: string): Promise<Im
 /** A text descriptor file; its extents are resolved next to it, like QEMU and VMware do. */
 export async function parseVmdkDescriptorFile(src: ByteSource, file: string): Promise<ImageFileInfo> {
   const buf = await src.read(0, Math.min(src.size, MAX_DESCRIPTOR));
-  const desc = parseDescriptor(cString(buf, 'latin1'));
+  return descriptorInfo(parseDescriptor(cString(buf, 'latin1')), file, src.size);
+}
+
+/** What a descriptor (a file of its own, or embedded in a sparse header QEMU reads as one) says. */
+function descriptorInfo(desc: VmdkDescriptor, file: string, fileSize: number): ImageFileInfo {
   if (desc.createType === undefined) damaged(file, 'vmdk', 'the descriptor has no createType');
+  if (desc.unreadable !== undefined) damaged(file, 'vmdk', `the descriptor has an extent line Guestprep cannot read: ${JSON.stringify(desc.unreadable.slice(0, 200))}`);
   if (desc.extents.length === 0) damaged(file, 'vmdk', 'the descriptor lists no extents');
   for (const e of desc.extents) {
     if (!SUPPORTED_EXTENTS.has(e.type)) {
@@ -139,13 +157,15 @@ export async function parseVmdkDescriptorFile(src: ByteSource, file: string): Pr
     if (e.type !== 'ZERO' && e.file === undefined) damaged(file, 'vmdk', `a ${e.type} extent has no file name`);
   }
   const dir = path.dirname(file);
+  const names = desc.extents.filter((e) => e.file !== undefined).map((e) => e.file as string);
   const info: ImageFileInfo = {
     path: file,
     format: 'vmdk',
     subformat: desc.createType,
     virtualSize: desc.extents.reduce((n, e) => n + e.sectors * SECTOR, 0),
-    fileSize: src.size,
-    extentFiles: desc.extents.filter((e) => e.file !== undefined).map((e) => path.resolve(dir, e.file as string)),
+    fileSize,
+    extentNames: names,
+    extentFiles: names.map((n) => path.resolve(dir, n)),
   };
   if (desc.parentFileNameHint !== undefined) info.backingFile = desc.parentFileNameHint;
   return info;
