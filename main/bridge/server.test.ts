@@ -15,6 +15,7 @@ import type { Handlers } from '../contract/contract';
 let root: string;
 let bridge: Bridge;
 const calls: Array<{ name: string; req: unknown }> = [];
+const logged: string[] = [];
 
 function fakeHandlers(): Handlers {
   const h: Record<string, (req: unknown) => Promise<unknown>> = {};
@@ -26,6 +27,10 @@ function fakeHandlers(): Handlers {
   };
   record('presets.list', () => [{ name: 'Lab', data: { settings: { rmUrl: 'pnp://rm' } }, createdAt: 't', updatedAt: 't' }]);
   record('run.cancel', (req) => ({ cancelled: (req as { runId: string }).runId === 'r1' }));
+  record('vbox.list', () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'disks')");
+  });
+  record('history.list', (req) => [req]);
   record('history.get', () => {
     throw new GuestprepError({ code: 'RUN_NOT_FOUND', message: 'No run x.', fix: 'Refresh.' });
   });
@@ -43,7 +48,7 @@ before(async () => {
   writeFileSync(join(dist, 'assets', 'app.css'), 'body{}\n');
   writeFileSync(join(root, 'dist', 'secret.txt'), 'SECRET outside the static folder\n');
   symlinkSync(join(root, 'dist', 'secret.txt'), join(dist, 'assets', 'link.txt'));
-  bridge = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: dist });
+  bridge = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: dist, log: (l) => logged.push(l) });
 });
 
 after(async () => {
@@ -128,6 +133,30 @@ test('a call round-trips, errors come back as Results, unknown calls are refused
     ws.send('not json');
     assert.equal(((await nextMessage(ws)) as { result: { ok: boolean } }).result.ok, false);
     assert.equal(calls.length, 2, 'only the two real calls reached handlers');
+  } finally {
+    await closed(ws);
+  }
+});
+
+test('requests are checked against their call\'s schema before any handler; a bug answers INTERNAL without its stack', async () => {
+  const ws = await connect({ token: bridge.token });
+  try {
+    calls.length = 0;
+    ws.send(JSON.stringify({ id: 1, call: 'history.list', req: { limit: 1e300 } }));
+    const refused = (await nextMessage(ws)) as { result: { ok: false; error: { code: string; field: string; message: string } } };
+    assert.equal(refused.result.error.code, 'SETTING_INVALID');
+    assert.equal(refused.result.error.field, 'limit');
+    assert.deepEqual(calls, [], 'the handler never saw the request');
+
+    ws.send(JSON.stringify({ id: 2, call: 'history.list', req: { limit: 5, text: 'lab' } }));
+    assert.deepEqual(await nextMessage(ws), { id: 2, result: { ok: true, value: [{ limit: 5, text: 'lab' }] } });
+
+    ws.send(JSON.stringify({ id: 3, call: 'vbox.list', req: {} }));
+    const bug = (await nextMessage(ws)) as { result: { ok: false; error: Record<string, string> } };
+    assert.equal(bug.result.error.code, 'INTERNAL');
+    assert.equal(bug.result.error.detail, undefined);
+    assert.doesNotMatch(JSON.stringify(bug), /reading 'disks'|TypeError|\bat /);
+    assert.match(logged.join('\n'), /vbox\.list: TypeError: Cannot read properties of undefined \(reading 'disks'\)\n\s+at /);
   } finally {
     await closed(ws);
   }

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { extname, resolve, sep } from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventSink, type Handlers, type Result } from '../contract/contract';
-import { toResult } from '../backend/backend';
+import { dispatchCall, type LogFn } from '../backend/dispatch';
 import { cspHeader, hostAllowed, httpOriginAllowed, newToken, origin, requestToken, tokenCookie, tokenMatches } from './access';
 
 export interface BridgeOptions {
@@ -22,6 +22,8 @@ export interface BridgeOptions {
   host?: '127.0.0.1';
   /** The built renderer (dist/renderer). Without it the API still works and pages answer 404. */
   staticDir?: string;
+  /** Where unexpected errors are logged (default: stderr); the page only gets a generic INTERNAL error. */
+  log?: LogFn;
 }
 
 export interface Bridge {
@@ -190,8 +192,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     }
     const call = m.call as CallName;
     const fn = opts.handlers[call] as (req: unknown) => Promise<unknown>;
-    // Promise.resolve().then: a handler that throws synchronously still becomes a Result.
-    return { id, result: await toResult(Promise.resolve().then(() => fn(m.req ?? {}))) };
+    // Checked and answered in the one place the Electron IPC uses too (dispatchCall): schema first, errors as data.
+    return { id, result: await dispatchCall(call, m.req ?? {}, (checked) => fn.call(opts.handlers, checked) as Promise<never>, opts.log) };
   };
 
   wss.on('connection', (ws) => {
