@@ -20,7 +20,7 @@ import type {
   RunOutcome,
   RunStarted,
 } from '../contract/contract';
-import { fail } from '../engine/errors';
+import { fail, GuestprepError } from '../engine/errors';
 import { defaultLog, pageError, type LogFn } from './dispatch';
 import { earlySettings } from '../engine/run/prepare';
 import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
@@ -442,7 +442,12 @@ export function createBackend(opts: BackendOptions): Backend {
       const data = needObject<PresetData>(r.data, 'presets.save', 'the preset settings', 'Fill in the settings to save.');
       // A preset every run would refuse (a URL that is no manager URL, a bad node name...) is refused now,
       // with the run's own message, rather than at each later run.
-      checkSettingsEarly(earlySettings(needObject(data.settings, 'presets.save', 'the node settings', 'Fill in the Resource Manager URL.')));
+      try {
+        checkSettingsEarly(earlySettings(needObject(data.settings, 'presets.save', 'the node settings', 'Fill in the Resource Manager URL.')));
+      } catch (err) {
+        if (err instanceof GuestprepError) throw new GuestprepError({ ...err.toData(), message: `presets.save: the preset's settings: ${err.message}`, field: err.field ?? 'data.settings' });
+        throw err;
+      }
       return store.presets.save(str(r, 'name', 'presets.save', 'the preset name'), data);
     },
     'presets.rename': async (req) => {

@@ -43,8 +43,8 @@ const list = <T extends z.ZodType>(item: T, max = MAX_LIST) => z.array(item).max
 const opt = <T extends z.ZodType>(s: T) => s.nullish().transform((v) => v ?? undefined);
 const presetName = z
   .string()
-  .max(MAX_PRESET_NAME * 4)
-  .refine((s) => [...s.trim()].length <= MAX_PRESET_NAME, { message: `longer than ${MAX_PRESET_NAME} characters` });
+  // Counted in characters after trimming, like the store; the length test first keeps a 1 MiB string cheap.
+  .refine((s) => s.length <= MAX_PRESET_NAME * 4 && [...s.trim()].length <= MAX_PRESET_NAME, { message: `is longer than ${MAX_PRESET_NAME} characters` });
 /** Calls without arguments: the page sends {} (or nothing). */
 const noArgs = z.strictObject({});
 
@@ -274,6 +274,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return `${where} must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'int' ? 'a whole number' : `of type ${issue.expected}`}`;
     case 'invalid_value':
       return `${where} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'custom':
+      return `${where} ${issue.message}`;
     default:
       return `${where}: ${issue.message}`;
   }
