@@ -4,11 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from './server';
+import { cspHeaderValue, cspMetaContents } from '../contract/csp';
 import { GuestprepError } from '../engine/errors';
 import type { Handlers } from '../contract/contract';
 
@@ -162,6 +163,34 @@ test('requests are checked against their call\'s schema before any handler; a bu
   }
 });
 
+test("the built page served by the bridge carries the served policy in its <meta>, the same as the header", async (t) => {
+  const built = join(__dirname, '..', '..', 'renderer');
+  if (!existsSync(join(built, 'index.html'))) return t.skip('the renderer is not built (vite build --config renderer/vite.config.ts)');
+  const served = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: built });
+  try {
+    const page = await new Promise<Reply>((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port: served.port, path: `/?token=${served.token}`, headers: { Host: `127.0.0.1:${served.port}` }, agent: false }, (res) => {
+        const cookie = String(res.headers['set-cookie']).split(';')[0];
+        res.resume();
+        request({ host: '127.0.0.1', port: served.port, path: '/', headers: { Host: `127.0.0.1:${served.port}`, Cookie: cookie }, agent: false }, (res2) => {
+          const chunks: Buffer[] = [];
+          res2.on('data', (c: Buffer) => chunks.push(c));
+          res2.on('end', () => resolve({ status: res2.statusCode ?? 0, headers: res2.headers, body: Buffer.concat(chunks).toString() }));
+        }).on('error', reject).end();
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    assert.equal(page.status, 200);
+    const header = String(page.headers['content-security-policy']);
+    assert.equal(header, cspHeaderValue('served', served.port));
+    assert.deepEqual(cspMetaContents(page.body), [header.replace(/; frame-ancestors 'none'$/, '')], 'one <meta>, the header\'s policy');
+    assert.equal(Number(page.headers['content-length']), Buffer.byteLength(page.body));
+  } finally {
+    await served.close();
+  }
+});
+
 test('events are pushed to every connected page; unknown event names are not', async () => {
   const a = await connect({ token: bridge.token });
   const b = await connect({ token: bridge.token });
@@ -196,7 +225,9 @@ test('static files: 403 without the token; the token sets an HttpOnly SameSite=S
   assert.match(page.body, /<title>Guestprep<\/title>/);
   const csp = String(page.headers['content-security-policy']);
   assert.match(csp, /default-src 'self'/);
-  assert.ok(csp.includes(`connect-src 'self' ws://127.0.0.1:${bridge.port}`));
+  assert.ok(csp.includes(`connect-src ws://127.0.0.1:${bridge.port};`));
+  // The page's <meta> says the same as the header (frame-ancestors only works as a header).
+  assert.deepEqual(cspMetaContents(page.body), [csp.replace(/; frame-ancestors 'none'$/, '')]);
   assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline/);
   assert.equal((await get('/assets/app.js', { Cookie: cookie })).headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal((await get('/assets/app.css', { Cookie: cookie })).headers['content-type'], 'text/css; charset=utf-8');
