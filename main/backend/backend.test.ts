@@ -11,8 +11,10 @@ import { createBackend, logLine, toResult, type Backend } from './backend';
 import { createMemoryStore } from './memory-store';
 import { makeSampleJre, makeSampleProactive } from '../sample/archives';
 import { guestFacts } from '../engine/plan/test-fixtures';
-import { GuestprepError } from '../engine/errors';
-import type { EventName, Events, JreInfo, ProactiveInfo } from '../contract/contract';
+import { GuestprepError, type ErrorData } from '../engine/errors';
+import type { CallName, EventName, Events, JreInfo, ProactiveInfo, Result } from '../contract/contract';
+import { openStore } from './store';
+import { callChannel, registerIpcHandlers, type IpcEventLike } from '../electron/ipc';
 
 let root: string;
 let jrePath: string;
@@ -63,8 +65,11 @@ test('toResult turns values and thrown errors into Results', async () => {
   assert.deepEqual(await toResult(Promise.resolve(3)), { ok: true, value: 3 });
   const r = await toResult(Promise.reject(new GuestprepError({ code: 'SETTING_INVALID', message: 'm', fix: 'f' })));
   assert.deepEqual(r, { ok: false, error: { code: 'SETTING_INVALID', message: 'm', fix: 'f' } });
-  const i = await toResult(Promise.reject(new TypeError('boom')));
+  const log: string[] = [];
+  const i = await toResult(Promise.reject(new TypeError('boom')), 'a test', (l) => log.push(l));
   assert.equal(!i.ok && i.error.code, 'INTERNAL');
+  assert.equal(!i.ok && i.error.detail, undefined, 'the stack is not sent');
+  assert.match(log.join('\n'), /TypeError: boom/);
 });
 
 test('archive.detect finds the JRE and the ProActive distribution; a wrong role is refused with a fix', async () => {
@@ -198,4 +203,112 @@ test('logLine keeps phases, steps and logs, and drops byte and progress events',
   assert.equal(logLine({ type: 'log', level: 'warn', message: 'TCG' }, 0), '+0.0s warn: TCG');
   assert.equal(logLine({ type: 'bytes', stepId: 'x', sent: 1, total: 2 }, 0), undefined);
   assert.equal(logLine({ type: 'progress', percent: 5 }, 0), undefined);
+});
+
+// ------------------------------------------------------------------------------ requests from the page
+
+/** The backend behind the Electron door (IPC handlers with a fake ipcMain), over a real SQLite store. */
+function throughIpc(log: string[] = []) {
+  const store = openStore(':memory:');
+  const backend = createBackend({ store, emit: () => undefined, stateDir: join(root, 'state'), log: (l) => log.push(l) });
+  const channels = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();
+  registerIpcHandlers({
+    ipcMain: { handle: (c, l) => void channels.set(c, l), removeHandler: (c) => void channels.delete(c) },
+    handlers: backend,
+    trusted: () => ({ webContents: 'main', appUrl: 'file:///app/index.html' }),
+    log: (l) => log.push(l),
+  });
+  const call = (name: CallName, req: unknown) =>
+    channels.get(callChannel(name))!({ sender: 'main', senderFrame: { url: 'file:///app/index.html', parent: null } }, req) as Promise<Result<unknown>>;
+  return { store, backend, call };
+}
+
+function refusedWith(r: Result<unknown>, field: string): ErrorData {
+  assert.equal(r.ok, false, 'refused');
+  const e = (r as { ok: false; error: ErrorData }).error;
+  assert.equal(e.code, 'SETTING_INVALID', `${e.message} ${e.detail ?? ''}`);
+  assert.equal(e.field, field);
+  assert.ok(e.message.includes(field), `the message names ${field}: ${e.message}`);
+  assert.equal(e.detail, undefined, 'no detail (no stack) for the page');
+  return e;
+}
+
+test('history.list with limit 1e300 is refused naming the limit, not answered with a SqliteError stack', async () => {
+  const { store, backend, call } = throughIpc();
+  try {
+    refusedWith(await call('history.list', { limit: 1e300 }), 'limit');
+    refusedWith(await call('history.list', { limit: 1001 }), 'limit');
+    assert.deepEqual(await call('history.list', { limit: 1000 }), { ok: true, value: [] });
+  } finally {
+    await backend.dispose();
+    store.close();
+  }
+});
+
+test('plan.preview with guest {} is refused naming the missing field, not an INTERNAL TypeError', async () => {
+  const { store, backend, call } = throughIpc();
+  try {
+    const proactive = (await backend['archive.detect']({ path: proactivePath, role: 'proactive' })).info as ProactiveInfo;
+    const imageInfo = { path: '/vms/n.vdi', format: 'vdi', virtualSize: 1, fileSize: 1 };
+    refusedWith(await call('plan.preview', { image: '/vms/n.vdi', guest: {}, imageInfo, proactive, settings: { rmUrl: 'pnp://rm' } }), 'guest.root');
+    // The facts inspection really returns go through.
+    const jre = (await backend['archive.detect']({ path: jrePath, role: 'jre' })).info as JreInfo;
+    const ok = await call('plan.preview', { image: '/vms/n.vdi', guest: guestFacts(), imageInfo, jre, proactive, settings: { rmUrl: 'pnp://rm' } });
+    assert.equal(ok.ok, true, JSON.stringify(ok));
+  } finally {
+    await backend.dispose();
+    store.close();
+  }
+});
+
+test('run.start with a 1 MiB preset name is refused and nothing goes into the history', async () => {
+  const { store, backend, call } = throughIpc();
+  try {
+    const image = rawDisk('preset-1mib.img');
+    refusedWith(await call('run.start', { image, proactive: proactivePath, settings: { rmUrl: 'pnp://rm' }, preset: 'p'.repeat(1024 * 1024) }), 'preset');
+    assert.deepEqual(store.history.list({}), []);
+  } finally {
+    await backend.dispose();
+    store.close();
+  }
+});
+
+test('presets.save refuses a 1 MiB path, and settings every run would refuse, with the run\'s own message', async () => {
+  const { store, backend, call } = throughIpc();
+  try {
+    refusedWith(await call('presets.save', { name: 'Lab', data: { jre: `/${'a'.repeat(1024 * 1024)}`, settings: { rmUrl: 'pnp://rm' } } }), 'data.jre');
+    const bad = await call('presets.save', { name: 'Lab', data: { settings: { rmUrl: 'http://rm.example.org:8080' } } });
+    assert.equal(!bad.ok && bad.error.code, 'SETTING_INVALID');
+    assert.match(!bad.ok ? bad.error.message : '', /web portal/);
+    const badName = await call('presets.save', { name: 'Lab', data: { settings: { rmUrl: 'pnp://rm', nodeName: 'a;reboot' } } });
+    assert.equal(!badName.ok && badName.error.code, 'SETTING_INVALID');
+    assert.deepEqual(store.presets.list(), []);
+    assert.equal((await call('presets.save', { name: 'Lab', data: { settings: { rmUrl: 'pnp://rm', nodeName: 'node-{n}' } } })).ok, true);
+  } finally {
+    await backend.dispose();
+    store.close();
+  }
+});
+
+test('an unexpected exception reaches the page as a plain INTERNAL error; its stack goes to the log', async () => {
+  const log: string[] = [];
+  const { store, backend, call } = throughIpc(log);
+  try {
+    // A store that breaks like a bug would: a TypeError deep inside.
+    store.history.list = () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'limit')");
+    };
+    const r = await call('history.list', {});
+    assert.equal(r.ok, false);
+    const e = (r as { ok: false; error: ErrorData }).error;
+    assert.equal(e.code, 'INTERNAL');
+    assert.equal(e.detail, undefined);
+    assert.doesNotMatch(`${e.message} ${e.fix}`, /TypeError|reading 'limit'|\bat \S+ \(/);
+    assert.match(e.fix, /bug/);
+    assert.equal(log.length, 1);
+    assert.match(log[0], /history\.list.*TypeError: Cannot read properties of undefined[\s\S]*\bat /);
+  } finally {
+    await backend.dispose();
+    store.close();
+  }
 });

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type {
   ArchiveInfo,
   CallReq,
+  PresetData,
   CallRes,
   EventSink,
   Handlers,
@@ -19,10 +20,12 @@ import type {
   RunOutcome,
   RunStarted,
 } from '../contract/contract';
-import { fail, toErrorData } from '../engine/errors';
+import { fail, GuestprepError } from '../engine/errors';
+import { defaultLog, pageError, type LogFn } from './dispatch';
+import { earlySettings } from '../engine/run/prepare';
 import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
 import { detectJre, detectProactive, checkJreForGuest } from '../engine/archive/detect';
-import { validateSettings } from '../engine/settings/validate';
+import { checkSettingsEarly, validateSettings } from '../engine/settings/validate';
 import { checkCredentialsFile } from '../engine/run/credentials';
 import { buildPlan, renderScript } from '../engine/plan';
 import { inspectImage } from '../engine/run/inspect-image';
@@ -52,6 +55,8 @@ export interface BackendOptions {
   vboxHome?: string;
   /** How long an inspected image's appliance stays up waiting for Run (default 10 minutes). */
   warmIdleMs?: number;
+  /** Where unexpected errors (bugs) are logged with their stack; the page and the history get a generic error. */
+  log?: LogFn;
 }
 
 export type Backend = Handlers & {
@@ -59,12 +64,12 @@ export type Backend = Handlers & {
   dispose(): Promise<void>;
 };
 
-/** A handler's promise as a Result: what the adapters send to the page. */
-export async function toResult<T>(p: Promise<T>): Promise<Result<T>> {
+/** A handler's promise as a Result: what the adapters send to the page (an unexpected error without its stack). */
+export async function toResult<T>(p: Promise<T>, context = 'a call', log: LogFn = defaultLog): Promise<Result<T>> {
   try {
     return { ok: true, value: await p };
   } catch (err) {
-    return { ok: false, error: toErrorData(err) };
+    return { ok: false, error: pageError(err, context, log) };
   }
 }
 
@@ -184,6 +189,7 @@ function newRunId(): string {
 
 export function createBackend(opts: BackendOptions): Backend {
   const { store, emit } = opts;
+  const log = opts.log ?? defaultLog;
   if (opts.stateDir) process.env.GUESTPREP_STATE_DIR = opts.stateDir;
   const runs = new Map<string, ActiveRun>();
   /** Every run id of a batch, finished or not, cancels the whole batch while it runs. */
@@ -203,7 +209,7 @@ export function createBackend(opts: BackendOptions): Backend {
         recovery.outcomes = outcomes;
       },
       (err: unknown) => {
-        recovery.error = toErrorData(err);
+        recovery.error = pageError(err, 'the recovery of interrupted runs', log);
       },
     )
     .finally(() => {
@@ -269,7 +275,8 @@ export function createBackend(opts: BackendOptions): Backend {
       work({ onEvent, signal: controller.signal, journal: store.journal, program: 'the Guestprep app' }).then(
         (report) => finish('success', { ok: true, value: report }),
         (err: unknown) => {
-          const error = toErrorData(err);
+          // Sent to the page and kept in the history: a bug's stack goes to the log instead.
+          const error = pageError(err, call, log);
           finish(error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
         },
       ),
@@ -332,7 +339,7 @@ export function createBackend(opts: BackendOptions): Backend {
         () => undefined,
         (err: unknown) => {
           // Refused as a whole (archives, settings): every image gets the same error.
-          const error = toErrorData(err);
+          const error = pageError(err, 'run.startBatch', log);
           images.forEach((_, i) => {
             if (runs.has(ids[i])) finishOne(i, error.code === 'CANCELLED' ? 'cancelled' : 'failed', { ok: false, error });
           });
@@ -432,7 +439,16 @@ export function createBackend(opts: BackendOptions): Backend {
     'presets.list': async () => store.presets.list(),
     'presets.save': async (req) => {
       const r = obj(req, 'presets.save');
-      return store.presets.save(str(r, 'name', 'presets.save', 'the preset name'), needObject(r.data, 'presets.save', 'the preset settings', 'Fill in the settings to save.'));
+      const data = needObject<PresetData>(r.data, 'presets.save', 'the preset settings', 'Fill in the settings to save.');
+      // A preset every run would refuse (a URL that is no manager URL, a bad node name...) is refused now,
+      // with the run's own message, rather than at each later run.
+      try {
+        checkSettingsEarly(earlySettings(needObject(data.settings, 'presets.save', 'the node settings', 'Fill in the Resource Manager URL.')));
+      } catch (err) {
+        if (err instanceof GuestprepError) throw new GuestprepError({ ...err.toData(), message: `presets.save: the preset's settings: ${err.message}`, field: err.field ?? 'data.settings' });
+        throw err;
+      }
+      return store.presets.save(str(r, 'name', 'presets.save', 'the preset name'), data);
     },
     'presets.rename': async (req) => {
       const r = obj(req, 'presets.rename');

@@ -48,7 +48,8 @@ test('the CSP allows only our own scripts and WebSocket', () => {
   const c = cspHeader(4000);
   assert.match(c, /default-src 'self'/);
   assert.match(c, /script-src 'self';/);
-  assert.match(c, /connect-src 'self' ws:\/\/127\.0\.0\.1:4000/);
+  // Its own WebSocket and nothing else, not even other addresses of its own origin.
+  assert.match(c, /connect-src ws:\/\/127\.0\.0\.1:4000;/);
   assert.match(c, /frame-ancestors 'none'/);
   assert.doesNotMatch(c, /unsafe/);
 });

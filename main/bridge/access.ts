@@ -10,6 +10,7 @@
 //     SameSite cookie alone would ride along with its requests.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { cspHeaderValue } from '../contract/csp';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -63,20 +64,9 @@ export function requestToken(url: URL, cookieHeader: string | undefined, port: n
 }
 
 /**
- * The page's Content-Security-Policy: only our own scripts, styles and images, and only our own WebSocket.
- * No 'unsafe-inline', no 'unsafe-eval'.
+ * The served page's Content-Security-Policy (contract/csp.ts, mode 'served'): only our own scripts and
+ * styles, and no connection but our own WebSocket. No 'unsafe-inline', no 'unsafe-eval'.
  */
 export function cspHeader(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return cspHeaderValue('served', port);
 }

@@ -4,17 +4,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBridge, type Bridge } from './server';
+import { cspHeaderValue, cspMetaContents } from '../contract/csp';
 import { GuestprepError } from '../engine/errors';
 import type { Handlers } from '../contract/contract';
 
 let root: string;
 let bridge: Bridge;
 const calls: Array<{ name: string; req: unknown }> = [];
+const logged: string[] = [];
 
 function fakeHandlers(): Handlers {
   const h: Record<string, (req: unknown) => Promise<unknown>> = {};
@@ -26,6 +28,10 @@ function fakeHandlers(): Handlers {
   };
   record('presets.list', () => [{ name: 'Lab', data: { settings: { rmUrl: 'pnp://rm' } }, createdAt: 't', updatedAt: 't' }]);
   record('run.cancel', (req) => ({ cancelled: (req as { runId: string }).runId === 'r1' }));
+  record('vbox.list', () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'disks')");
+  });
+  record('history.list', (req) => [req]);
   record('history.get', () => {
     throw new GuestprepError({ code: 'RUN_NOT_FOUND', message: 'No run x.', fix: 'Refresh.' });
   });
@@ -43,7 +49,7 @@ before(async () => {
   writeFileSync(join(dist, 'assets', 'app.css'), 'body{}\n');
   writeFileSync(join(root, 'dist', 'secret.txt'), 'SECRET outside the static folder\n');
   symlinkSync(join(root, 'dist', 'secret.txt'), join(dist, 'assets', 'link.txt'));
-  bridge = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: dist });
+  bridge = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: dist, log: (l) => logged.push(l) });
 });
 
 after(async () => {
@@ -133,6 +139,58 @@ test('a call round-trips, errors come back as Results, unknown calls are refused
   }
 });
 
+test('requests are checked against their call\'s schema before any handler; a bug answers INTERNAL without its stack', async () => {
+  const ws = await connect({ token: bridge.token });
+  try {
+    calls.length = 0;
+    ws.send(JSON.stringify({ id: 1, call: 'history.list', req: { limit: 1e300 } }));
+    const refused = (await nextMessage(ws)) as { result: { ok: false; error: { code: string; field: string; message: string } } };
+    assert.equal(refused.result.error.code, 'SETTING_INVALID');
+    assert.equal(refused.result.error.field, 'limit');
+    assert.deepEqual(calls, [], 'the handler never saw the request');
+
+    ws.send(JSON.stringify({ id: 2, call: 'history.list', req: { limit: 5, text: 'lab' } }));
+    assert.deepEqual(await nextMessage(ws), { id: 2, result: { ok: true, value: [{ limit: 5, text: 'lab' }] } });
+
+    ws.send(JSON.stringify({ id: 3, call: 'vbox.list', req: {} }));
+    const bug = (await nextMessage(ws)) as { result: { ok: false; error: Record<string, string> } };
+    assert.equal(bug.result.error.code, 'INTERNAL');
+    assert.equal(bug.result.error.detail, undefined);
+    assert.doesNotMatch(JSON.stringify(bug), /reading 'disks'|TypeError|\bat /);
+    assert.match(logged.join('\n'), /vbox\.list: TypeError: Cannot read properties of undefined \(reading 'disks'\)\n\s+at /);
+  } finally {
+    await closed(ws);
+  }
+});
+
+test("the built page served by the bridge carries the served policy in its <meta>, the same as the header", async (t) => {
+  const built = join(__dirname, '..', '..', 'renderer');
+  if (!existsSync(join(built, 'index.html'))) return t.skip('the renderer is not built (vite build --config renderer/vite.config.ts)');
+  const served = await startBridge({ handlers: fakeHandlers(), port: 0, staticDir: built });
+  try {
+    const page = await new Promise<Reply>((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port: served.port, path: `/?token=${served.token}`, headers: { Host: `127.0.0.1:${served.port}` }, agent: false }, (res) => {
+        const cookie = String(res.headers['set-cookie']).split(';')[0];
+        res.resume();
+        request({ host: '127.0.0.1', port: served.port, path: '/', headers: { Host: `127.0.0.1:${served.port}`, Cookie: cookie }, agent: false }, (res2) => {
+          const chunks: Buffer[] = [];
+          res2.on('data', (c: Buffer) => chunks.push(c));
+          res2.on('end', () => resolve({ status: res2.statusCode ?? 0, headers: res2.headers, body: Buffer.concat(chunks).toString() }));
+        }).on('error', reject).end();
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    assert.equal(page.status, 200);
+    const header = String(page.headers['content-security-policy']);
+    assert.equal(header, cspHeaderValue('served', served.port));
+    assert.deepEqual(cspMetaContents(page.body), [header.replace(/; frame-ancestors 'none'$/, '')], 'one <meta>, the header\'s policy');
+    assert.equal(Number(page.headers['content-length']), Buffer.byteLength(page.body));
+  } finally {
+    await served.close();
+  }
+});
+
 test('events are pushed to every connected page; unknown event names are not', async () => {
   const a = await connect({ token: bridge.token });
   const b = await connect({ token: bridge.token });
@@ -167,7 +225,9 @@ test('static files: 403 without the token; the token sets an HttpOnly SameSite=S
   assert.match(page.body, /<title>Guestprep<\/title>/);
   const csp = String(page.headers['content-security-policy']);
   assert.match(csp, /default-src 'self'/);
-  assert.ok(csp.includes(`connect-src 'self' ws://127.0.0.1:${bridge.port}`));
+  assert.ok(csp.includes(`connect-src ws://127.0.0.1:${bridge.port};`));
+  // The page's <meta> says the same as the header (frame-ancestors only works as a header).
+  assert.deepEqual(cspMetaContents(page.body), [csp.replace(/; frame-ancestors 'none'$/, '')]);
   assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline/);
   assert.equal((await get('/assets/app.js', { Cookie: cookie })).headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal((await get('/assets/app.css', { Cookie: cookie })).headers['content-type'], 'text/css; charset=utf-8');

@@ -4,14 +4,15 @@
 // Loopback only, and every request must carry the token (see access.ts for why each check exists).
 
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, resolve, sep } from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { CALL_NAMES, EVENT_NAMES, type CallName, type EventSink, type Handlers, type Result } from '../contract/contract';
-import { toResult } from '../backend/backend';
+import { dispatchCall, type LogFn } from '../backend/dispatch';
+import { withCspMeta } from '../contract/csp';
 import { cspHeader, hostAllowed, httpOriginAllowed, newToken, origin, requestToken, tokenCookie, tokenMatches } from './access';
 
 export interface BridgeOptions {
@@ -22,6 +23,8 @@ export interface BridgeOptions {
   host?: '127.0.0.1';
   /** The built renderer (dist/renderer). Without it the API still works and pages answer 404. */
   staticDir?: string;
+  /** Where unexpected errors are logged (default: stderr); the page only gets a generic INTERNAL error. */
+  log?: LogFn;
 }
 
 export interface Bridge {
@@ -132,6 +135,14 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (url.pathname === '/api') return text(res, 426, 'This address is the WebSocket API.\n', { Upgrade: 'websocket' });
     const file = await staticFile(url.pathname);
     if (!file) return text(res, 404, staticRoot ? 'Not found.\n' : 'The app is not built: run the renderer build (vite) first.\n');
+    if (extname(file).toLowerCase() === '.html') {
+      // The built page carries the desktop window's policy as a <meta> (no network at all): served here, it
+      // gets the served policy instead, the same as the header, or the two would intersect and block the API.
+      const body = Buffer.from(withCspMeta(await readFile(file, 'utf8'), 'served', port));
+      res.writeHead(200, { ...baseHeaders(), 'Content-Type': CONTENT_TYPES['.html'], 'Content-Length': String(body.length) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     const info = await stat(file);
     res.writeHead(200, {
       ...baseHeaders(),
@@ -190,8 +201,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     }
     const call = m.call as CallName;
     const fn = opts.handlers[call] as (req: unknown) => Promise<unknown>;
-    // Promise.resolve().then: a handler that throws synchronously still becomes a Result.
-    return { id, result: await toResult(Promise.resolve().then(() => fn(m.req ?? {}))) };
+    // Checked and answered in the one place the Electron IPC uses too (dispatchCall): schema first, errors as data.
+    return { id, result: await dispatchCall(call, m.req ?? {}, (checked) => fn.call(opts.handlers, checked) as Promise<never>, opts.log) };
   };
 
   wss.on('connection', (ws) => {

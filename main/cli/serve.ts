@@ -59,10 +59,11 @@ export async function runServe(opts: ServeOptions): Promise<ServeHandle> {
 
   // The backend needs the bridge's emit and the bridge needs the backend's handlers: late-bind the sink.
   let sink: (<E extends EventName>(name: E, payload: Events[E]) => void) | undefined;
-  const backend = createBackend({ store: opts.store, emit: (name, payload) => sink?.(name, payload) });
+  // Unexpected errors (bugs) are written with their stack here, in the terminal; the page gets a plain INTERNAL.
+  const backend = createBackend({ store: opts.store, emit: (name, payload) => sink?.(name, payload), log: opts.log });
   let bridge;
   try {
-    bridge = await startBridge({ handlers: backend, port, host: '127.0.0.1', staticDir: opts.staticDir ?? defaultStaticDir() });
+    bridge = await startBridge({ handlers: backend, port, host: '127.0.0.1', staticDir: opts.staticDir ?? defaultStaticDir(), log: opts.log });
   } catch (err) {
     await backend.dispose();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail('SETTING_INVALID', `Port ${port} is already in use.`, 'Choose another --port, or leave it out to pick a free one.');

@@ -86,15 +86,19 @@ test('errors cross as data: GuestprepError keeps code and fix, anything else bec
       throw new TypeError('x is undefined');
     },
   });
-  registerIpcHandlers({ ipcMain: ipc, handlers, trusted });
+  const log: string[] = [];
+  registerIpcHandlers({ ipcMain: ipc, handlers, trusted, log: (l) => log.push(l) });
   assert.deepEqual(await invoke(trustedEvent(), callChannel('image.inspect'), { image: '/x' }), {
     ok: false,
     error: { code: 'IMAGE_LOCKED', message: 'locked by VirtualBox', fix: 'power off the VM' },
   });
-  const r = (await invoke(trustedEvent(), callChannel('vbox.list'), {})) as { ok: false; error: { code: string; message: string } };
+  const r = (await invoke(trustedEvent(), callChannel('vbox.list'), {})) as { ok: false; error: { code: string; message: string; detail?: string } };
   assert.equal(r.ok, false);
   assert.equal(r.error.code, 'INTERNAL');
-  assert.equal(r.error.message, 'x is undefined');
+  // The page gets no stack and no internal wording; the log gets both.
+  assert.equal(r.error.message, 'Guestprep met an unexpected error in vbox.list.');
+  assert.equal(r.error.detail, undefined);
+  assert.match(log.join('\n'), /vbox\.list.*TypeError: x is undefined\n\s+at /);
 });
 
 test('untrusted senders are rejected and never reach a handler', async () => {
@@ -158,7 +162,7 @@ test('run.start tells the feedback which image the run prepares', async () => {
   const { handlers } = recordingHandlers({ 'run.start': () => ({ runId: 'run-7' }) });
   const started: Array<[string, string]> = [];
   registerIpcHandlers({ ipcMain: ipc, handlers, trusted, feedback: { runStarted: (id, image) => started.push([id, image]) } });
-  await invoke(trustedEvent(), callChannel('run.start'), { image: '/vms/n.vdi', proactive: '/a.zip', settings: {} });
+  await invoke(trustedEvent(), callChannel('run.start'), { image: '/vms/n.vdi', proactive: '/a.zip', settings: { rmUrl: 'pnp://rm' } });
   assert.deepEqual(started, [['run-7', '/vms/n.vdi']]);
 });
 

@@ -7,7 +7,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail, toErrorData } from '../engine/errors';
+import { fail } from '../engine/errors';
+import { dispatchCall, type LogFn } from '../backend/dispatch';
 import { CALL_NAMES, EVENT_NAMES } from '../contract/contract';
 import type { CallName, EventName, EventSink, Events, Handlers, Result } from '../contract/contract';
 import { isAllowedNavigation } from './security';
@@ -67,6 +68,8 @@ export interface RegisterIpcOptions {
   trusted: () => TrustedSender | undefined;
   /** Told the image of every started run, so notifications can name it. */
   feedback?: Pick<RunFeedback, 'runStarted'>;
+  /** Where unexpected errors are logged (default: stderr); the page only gets a generic INTERNAL error. */
+  log?: LogFn;
 }
 
 /** Registers one handler per contract call; returns a function removing them all. */
@@ -86,22 +89,20 @@ export function registerIpcHandlers(opts: RegisterIpcOptions): () => void {
 }
 
 async function dispatch(opts: RegisterIpcOptions, name: CallName, req: unknown): Promise<Result<unknown>> {
-  try {
-    if (!isPlainObject(req)) {
-      fail('SETTING_INVALID', `The request of ${name} must be an object.`, 'This is a bug in the Guestprep page. Please report it.');
-    }
-    const override = opts.overrides?.[name] as AnyHandler | undefined;
-    // Called as a method of its object: the backend may be a class instance that uses `this`.
-    const value = override
-      ? await override.call(opts.overrides, req)
-      : await (opts.handlers[name] as AnyHandler).call(opts.handlers, req);
-    if ((name === 'run.start' || name === 'run.retarget' || name === 'run.remove') && opts.feedback && isPlainObject(value) && typeof value.runId === 'string') {
-      opts.feedback.runStarted(value.runId, String(req.image));
-    }
-    return { ok: true, value };
-  } catch (err) {
-    return { ok: false, error: toErrorData(err) };
+  const override = opts.overrides?.[name] as AnyHandler | undefined;
+  // Checked and answered in the one place the bridge uses too (dispatchCall): schema first, errors as data.
+  // Called as a method of its object: the backend may be a class instance that uses `this`.
+  const result = await dispatchCall(
+    name,
+    req,
+    (checked) => (override ? override.call(opts.overrides, checked) : (opts.handlers[name] as AnyHandler).call(opts.handlers, checked)) as Promise<never>,
+    opts.log,
+  );
+  const value: unknown = result.ok ? result.value : undefined;
+  if ((name === 'run.start' || name === 'run.retarget' || name === 'run.remove') && opts.feedback && isPlainObject(value) && typeof value.runId === 'string') {
+    opts.feedback.runStarted(value.runId, String((req as { image: string }).image));
   }
+  return result;
 }
 
 /**

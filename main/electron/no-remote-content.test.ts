@@ -1,13 +1,14 @@
 // The app shows no remote content: its page (renderer/index.html, and the built copy under dist/renderer when
 // there is one) names only files of its own, and the Content-Security-Policy it carries, like the header the
-// Electron session adds, lets nothing be loaded, run or contacted beyond the app's own files, inline data, and
-// the loopback WebSocket of `guestprep serve`.
+// Electron session adds, lets nothing be loaded, run or contacted beyond the app's own files (and, for the
+// page `guestprep serve` serves, its loopback WebSocket).
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cspHeader } from './security';
+import { cspHeaderValue, cspMetaContents, withCspMeta } from '../contract/csp';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const sourcePage = path.join(repo, 'renderer', 'index.html');
@@ -98,8 +99,22 @@ test("the Electron session's CSP header allows nothing beyond the app's own file
   assert.deepEqual(parseCsp(cspHeader()).get('frame-ancestors'), ["'none'"]);
 });
 
-test('renderer/index.html loads nothing from elsewhere and carries a strict CSP before anything it loads', () => {
-  assertLocalPage(fs.readFileSync(sourcePage, 'utf8'), 'renderer/index.html');
+test('renderer/index.html loads nothing from elsewhere and leaves its CSP to the build (one source)', () => {
+  const html = fs.readFileSync(sourcePage, 'utf8');
+  // A policy written here by hand would be a second source, and drift (it did: wider than the header).
+  assert.deepEqual(cspMetaContents(html), [], 'no CSP <meta> of its own');
+  // What the build makes of it: the desktop window's policy, before anything the page loads.
+  assertLocalPage(withCspMeta(html, 'electron'), 'renderer/index.html as built');
+});
+
+test("the built page's CSP <meta> is exactly the Electron session's header, minus frame-ancestors", (t) => {
+  const page = path.join(builtDir, 'index.html');
+  if (!fs.existsSync(page)) return t.skip('the renderer is not built (vite build --config renderer/vite.config.ts)');
+  const header = cspHeader();
+  assert.deepEqual(cspMetaContents(fs.readFileSync(page, 'utf8')), [header.replace(/; frame-ancestors 'none'$/, '')]);
+  assert.equal(header, cspHeaderValue('electron'));
+  // The window talks to the backend over IPC only: no network source at all.
+  assert.deepEqual(parseCsp(header).get('connect-src'), ["'none'"]);
 });
 
 test('the built page (dist/renderer) loads nothing from elsewhere: html, module imports, stylesheets', (t) => {

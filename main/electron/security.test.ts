@@ -18,8 +18,8 @@ const APP = appUrlFor('/opt/Guestprep/resources/app.asar/dist/renderer/index.htm
 test('cspHeader is the strict policy, one directive each', () => {
   assert.equal(
     cspHeader(),
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; " +
-      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'none'; " +
+      "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   );
   assert.doesNotMatch(cspHeader(), /unsafe-(inline|eval)/);
 });

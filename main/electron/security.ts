@@ -6,36 +6,24 @@
 
 import { pathToFileURL } from 'node:url';
 import type { App, Session, WebContents, WebPreferences } from 'electron';
+import { cspHeaderValue, cspMetaTag as electronMetaTag, cspPolicy, type CspDirectives } from '../contract/csp';
 
 /**
- * The Content-Security-Policy of the app. Scripts and styles only from the app's own files (no inline code,
- * no eval), no plugins, no <base> tricks, and the page cannot be framed. The renderer's index.html carries
- * the same policy as a <meta> because file:// responses have no headers to rewrite.
+ * The Content-Security-Policy of the app's window (contract/csp.ts, mode 'electron'): scripts and styles
+ * only from the app's own files (no inline code, no eval), no network at all (the page talks to the backend
+ * over IPC), no plugins, no <base> tricks, and the page cannot be framed. The built index.html carries the
+ * same policy as a <meta> (written by the renderer build from the same source), because file:// responses
+ * have no headers to rewrite.
  */
-export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
-  ['default-src', "'self'"],
-  ['script-src', "'self'"],
-  ['connect-src', "'self'"],
-  ['img-src', "'self' data:"],
-  ['style-src', "'self'"],
-  ['object-src', "'none'"],
-  ['base-uri', "'none'"],
-  ['frame-ancestors', "'none'"],
-];
+export const CSP_DIRECTIVES: CspDirectives = cspPolicy('electron');
 
 export function cspHeader(): string {
-  return CSP_DIRECTIVES.map(([name, value]) => `${name} ${value}`).join('; ');
+  return cspHeaderValue('electron');
 }
 
-/**
- * The <meta> the renderer's index.html must carry. `frame-ancestors` is left out: browsers ignore it (with
- * a console warning) in a <meta>, it only works as a header; the header handler still sends it.
- */
+/** The <meta> the built index.html carries (without frame-ancestors, which only works as a header). */
 export function cspMetaTag(): string {
-  const policy = CSP_DIRECTIVES.filter(([name]) => name !== 'frame-ancestors')
-    .map(([name, value]) => `${name} ${value}`)
-    .join('; ');
-  return `<meta http-equiv="Content-Security-Policy" content="${policy}">`;
+  return electronMetaTag('electron');
 }
 
 /** The file:// URL of the app's page, the only URL the window may show and the only trusted IPC sender. */

@@ -70,6 +70,11 @@ export interface ErrorData {
   step?: string;
   /** Raw tool output worth showing under "details". */
   detail?: string;
+  /**
+   * The field of a request or a setting at fault, as a dotted path (e.g. `settings.nodeName`, `limit`), so
+   * a form can show the error under that field.
+   */
+  field?: string;
 }
 
 export class GuestprepError extends Error {
@@ -77,6 +82,7 @@ export class GuestprepError extends Error {
   readonly fix: string;
   readonly step?: string;
   readonly detail?: string;
+  readonly field?: string;
 
   constructor(data: ErrorData) {
     super(data.message);
@@ -85,12 +91,14 @@ export class GuestprepError extends Error {
     this.fix = data.fix;
     this.step = data.step;
     this.detail = data.detail;
+    this.field = data.field;
   }
 
   toData(): ErrorData {
     const d: ErrorData = { code: this.code, message: this.message, fix: this.fix };
     if (this.step !== undefined) d.step = this.step;
     if (this.detail !== undefined) d.detail = this.detail;
+    if (this.field !== undefined) d.field = this.field;
     return d;
   }
 }

@@ -10,6 +10,7 @@ import { chmodSync, closeSync, constants, mkdirSync, openSync, symlinkSync, trun
 import { join } from 'node:path';
 import { makeHostileArchive, makeSampleProactive, writeArchive, type HostileCase, type SampleEntry } from '../../main/sample/archives';
 import type { SettingsInput } from '../../main/engine/types';
+import type { CallName } from '../../main/contract/contract';
 import type { Fixtures, HostileRow, RowInput } from './harness';
 
 function qemuImg(args: string[]): void {
@@ -431,8 +432,48 @@ const installRows: HostileRow[] = [
     { code: 'SETTING_INVALID', message: /has "\." or "\.\." components/, fix: /--install-dir with an absolute path under \/opt\/ or \/usr\/local\// }),
 ];
 
+// ------------------------------------------------------------------------------ requests from a page
+
+/**
+ * A request a page sends to the backend (app or `guestprep serve`), refused at the backend's door: no run,
+ * nothing stored, no stack sent back. `make` gets a valid blank image and the valid archives.
+ */
+function pageRow(kase: string, name: string, call: CallName, expect: HostileRow['expect'],
+  make: (ok: { image: string; jre: string; proactive: string }) => unknown): HostileRow {
+  return {
+    kase, name, appliance: false, expect,
+    build: async (fx) => {
+      const image = fx.blankVdi(fx.dir(kase));
+      const request = await fx.request(image);
+      return { image, request, call: { name: call, req: make({ image, jre: request.jre!, proactive: request.proactive }) } };
+    },
+  };
+}
+
+const RELOAD_FIX = /reload the page/;
+const MIB = 1024 * 1024;
+
+const pageRows: HostileRow[] = [
+  pageRow('page-history-limit-huge', 'history.list with a limit of 1e300 names the limit (no SqliteError stack)', 'history.list',
+    { code: 'SETTING_INVALID', message: /^history\.list: limit must be at most 1000\.$/, fix: RELOAD_FIX },
+    () => ({ limit: 1e300 })),
+  pageRow('page-plan-guest-empty', 'plan.preview with empty guest facts names the missing field (no TypeError)', 'plan.preview',
+    { code: 'SETTING_INVALID', message: /^plan\.preview: guest\.root is missing/, fix: RELOAD_FIX },
+    ({ image, proactive }) => ({ image, guest: {}, imageInfo: { path: image, format: 'vdi', virtualSize: 1, fileSize: 1 },
+      proactive: { archivePath: proactive }, settings: { rmUrl: 'pnp://rm.example.org' } })),
+  pageRow('page-run-preset-1mib', 'run.start with a 1 MiB preset name starts nothing and stores nothing', 'run.start',
+    { code: 'SETTING_INVALID', message: /^run\.start: preset is longer than 64 characters\.$/, fix: RELOAD_FIX },
+    ({ image, jre, proactive }) => ({ image, jre, proactive, settings: { rmUrl: 'pnp://rm.example.org' }, preset: 'p'.repeat(MIB) })),
+  pageRow('page-preset-path-1mib', 'presets.save with a 1 MiB archive path saves nothing', 'presets.save',
+    { code: 'SETTING_INVALID', message: /^presets\.save: data\.jre is longer than 4096 characters\.$/, fix: RELOAD_FIX },
+    () => ({ name: 'Lab', data: { jre: `/${'j'.repeat(MIB)}`, settings: { rmUrl: 'pnp://rm.example.org' } } })),
+  pageRow('page-preset-refused-settings', 'presets.save with settings every run refuses (the web portal URL) saves nothing', 'presets.save',
+    { code: 'SETTING_INVALID', message: /^presets\.save: the preset's settings: .*that is the web portal, not the Resource Manager URL/, fix: /use pnp:\/\/HOST:64738/ },
+    () => ({ name: 'Lab', data: { settings: { rmUrl: 'http://rm.example.org:8080/rest' } } })),
+];
+
 export const HOSTILE_ROWS: readonly HostileRow[] = [
-  ...imageRows, ...namedFileRows, ...guestRows, ...archiveRows, ...urlRows, ...nameRows, ...credentialsRows, ...installRows,
+  ...imageRows, ...namedFileRows, ...guestRows, ...archiveRows, ...urlRows, ...nameRows, ...credentialsRows, ...installRows, ...pageRows,
 ];
 
 /** The cases of the issue, each of which must have at least one row (the coverage test checks it). */
@@ -446,4 +487,6 @@ export const ISSUE_CASES: readonly string[] = [
   // Files an image header names must stay in the image's folder (a descriptor could otherwise make prepare write anywhere).
   'vmdk-extent-absolute', 'vmdk-extent-dotdot', 'vmdk-extent-symlink-out', 'vmdk-extent-etc-shadow', 'vmdk-extent-device', 'vmdk-extent-fifo',
   'vmdk-embedded-extent',
+  // Requests from the page (app or `guestprep serve`), refused at the backend's door.
+  'page-history-limit-huge', 'page-plan-guest-empty', 'page-run-preset-1mib', 'page-preset-path-1mib', 'page-preset-refused-settings',
 ];

@@ -16,6 +16,10 @@ import { stateDir } from '../../main/engine/run/state';
 import type { SettingsInput } from '../../main/engine/types';
 import { makeSampleJre, makeSampleProactive } from '../../main/sample/archives';
 import type { SpecialDisk } from '../../main/sample/special-disks';
+import type { CallName } from '../../main/contract/contract';
+import { createBackend } from '../../main/backend/backend';
+import { dispatchCall } from '../../main/backend/dispatch';
+import { createMemoryStore } from '../../main/backend/memory-store';
 
 export interface RowInput {
   request: PrepareRequest;
@@ -30,6 +34,11 @@ export interface RowInput {
   cleanup?: () => void;
   /** Files outside the image that the hostile input aims at: they must be exactly as before too. */
   victims?: string[];
+  /**
+   * Sent by a page instead of `request` given to prepare(): the call goes through the backend's door (the one
+   * the Electron IPC and the browser bridge share) and must be refused there, before any run starts.
+   */
+  call?: { name: CallName; req: unknown };
 }
 
 export interface HostileRow {
@@ -198,11 +207,48 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A page's call through the backend's door, over an in-memory store. Phases are those of any run it started
+ * (none when refused at the door); whatever reached the store is returned too, so a row can show that a
+ * refused call left no history and no preset behind.
+ */
+async function callHere(call: { name: CallName; req: unknown }): Promise<Outcome & { stored: number }> {
+  const store = createMemoryStore();
+  const phases: string[] = [];
+  const backend = createBackend({
+    store,
+    emit: (name, payload) => {
+      if (name === 'run.event' && 'event' in payload && payload.event.type === 'phase') phases.push(payload.event.phase);
+    },
+    log: () => undefined,
+  });
+  try {
+    const r = await dispatchCall(call.name, call.req, (req) => (backend[call.name] as (q: unknown) => Promise<never>)(req));
+    return { phases, stored: store.history.list({}).length + store.presets.list().length, ...(r.ok ? {} : { error: r.error }) };
+  } finally {
+    await backend.dispose();
+  }
+}
+
 /** Runs one row; returns the refusal for the test to show. */
 export async function runRow(row: HostileRow, fx: Fixtures, timeoutMs: number): Promise<ErrorData> {
   const input = await row.build(fx);
   const before = snapshot(input.image);
   const victimsBefore = (input.victims ?? []).map(snapshot);
+  if (input.call) {
+    const outcome = await withTimeout(callHere(input.call), timeoutMs, `the call ${input.call.name}`);
+    const e = outcome.error;
+    assert.ok(e, `the backend accepted ${input.call.name}; expected ${row.expect.code}`);
+    assert.equal(e.code, row.expect.code, `code (message: ${e.message})`);
+    assert.match(e.message, row.expect.message);
+    assert.match(e.fix, row.expect.fix);
+    assert.equal(e.detail, undefined, 'no detail (no stack) sent to the page');
+    assert.equal(snapshot(input.image), before, 'the image is byte-identical');
+    assert.deepEqual(outcome.phases, [], 'no run started');
+    assert.equal(outcome.stored, 0, 'nothing stored (history, presets)');
+    assert.deepEqual(leftoverRuns(), [], 'no run directory (overlay) is left behind');
+    return e;
+  }
   let outcome: Outcome;
   try {
     const run = input.unprivileged && isRoot() ? prepareAsNobody(input.request, input.image) : prepareHere(input.request);
