@@ -49,7 +49,7 @@ export function nodeNameFromHostname(hostname: string): Verdict<string> {
   const short = hostname.trim().split('.')[0] ?? '';
   if (!NODE_NAME.test(short)) {
     return bad(hostname.trim() === '' ? 'the guest has no hostname to name the node after' : `the guest's hostname ${show(hostname)} cannot be used as the node name`,
-      `Give the node a name: ${NAME_FIXES.nodeName.charAt(0).toLowerCase()}${NAME_FIXES.nodeName.slice(1)}`);
+      NAME_FIXES.nodeName);
   }
   return ok(short, /^localhost$/i.test(short) ? [`the node will be named ${show(short)} after the guest's hostname; give it a name you can recognise in the Resource Manager`] : undefined);
 }

@@ -7,9 +7,14 @@ import type { Verdict } from '../../rules/verdict';
 
 export { whyBadNodeName } from '../../rules/names';
 
-/** The rule's value, or its problem as error data with "(--flag VALUE)" after the fix. */
+/** The rule's fix, told where to type it: "Use 1 to 63 letters..." becomes "Use --node-name NAME with 1 to 63 letters...". */
+function withFlag(fix: string, flag: string): string {
+  return /^Use /.test(fix) ? `Use ${flag} with ${fix.slice(4)}.` : `${fix} (${flag}).`;
+}
+
+/** The rule's value, or its problem as error data whose fix names the CLI flag. */
 function orFail<T>(v: Verdict<T>, flag: string): { value: T; warnings: string[] } {
-  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, `${v.problem.fix} (${flag}).`);
+  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, withFlag(v.problem.fix, flag));
   return { value: v.value, warnings: v.warnings ?? [] };
 }
 
