@@ -50,12 +50,32 @@ function parsePort(raw: string): number {
   return Number(raw);
 }
 
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Names the first character no URL may hold, as what it is: a line break pasted from a file is not "a
+ * space", and a non-breaking space looks like one but is not ASCII.
+ */
+function checkCharacters(s: string, input: string): void {
+  const url = `the Resource Manager URL ${JSON.stringify(input)}`;
+  for (const c of s) {
+    if (c === '\n' || c === '\r') invalid(`${url} contains a line break (${codePoint(c)})`, 'give the URL on one line');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(c)) {
+      invalid(`${url} contains a control character (${codePoint(c)}${c === '\t' ? ', a tab' : ''})`, 'type the URL without control characters');
+    }
+    if (c === ' ') invalid(`${url} contains a space`, 'remove the space');
+    if (!/^[\x21-\x7e]$/.test(c)) {
+      invalid(`${url} contains ${JSON.stringify(c)} (${codePoint(c)}), which is not a plain ASCII character`,
+        'type the URL in plain ASCII (use the punycode form of international host names)');
+    }
+  }
+}
+
 export function parseRmUrl(input: string): RmUrl {
   const s = input.trim();
   if (s === '') invalid('the Resource Manager URL is empty');
-  if (/\s/.test(s)) invalid(`the Resource Manager URL ${JSON.stringify(input)} contains spaces`, 'remove the spaces');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(s) || /[^\x20-\x7e]/.test(s)) invalid(`the Resource Manager URL ${JSON.stringify(input)} contains control or non-ASCII characters`, 'type the URL in plain ASCII (use the punycode form of international host names)');
+  checkCharacters(s, input);
 
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(s);
   if (!m) invalid(`${JSON.stringify(input)} is not a URL (expected SCHEME://HOST:PORT)`);
