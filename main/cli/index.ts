@@ -145,7 +145,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let store: Store | undefined;
       try {
         // An interrupted run on this very image must be finished or undone before it is worth inspecting.
-        store = openCliStore({ required: false, warn: () => undefined });
+        store = openCliStore({ required: false, warn: () => undefined, notice: (m) => io.err(`Note: ${m}\n`) });
         await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep inspect');
         const r = await inspectImage(image, { installDir: o.installDir, signal: ac.signal, onEvent: (e) => rep.event(e) });
         rep.stop();
@@ -168,7 +168,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (o: { json?: boolean }) => {
       let store: Store | undefined;
       try {
-        store = openCliStore({ required: true, warn: () => undefined });
+        store = openCliStore({ required: true, warn: () => undefined, notice: (m) => io.err(`Note: ${m}\n`) });
         const outcomes = await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.out }, 'guestprep recover');
         if (outcomes.length === 0) io.out(o.json ? JSON.stringify({ type: 'result', recovered: 0 }) + '\n' : 'Nothing to recover: no interrupted run.\n');
         setExit(outcomes.some((x) => x.action === 'pending' || x.action === 'failed') ? EXIT.runFailed : EXIT.ok);
@@ -213,7 +213,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       try {
         // The app's database: needed for --preset; otherwise only to record the run in the history.
         // The app's database: the crash journal and image lock, presets, and the history of runs.
-        store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+        store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
         await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
         const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
         rec = recordCliRun(store, { image, preset: input.preset }, { warn });
@@ -299,6 +299,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let store: Store | undefined;
       try {
         store = openStore(defaultDbPath());
+        for (const n of store.notices ?? []) io.err(`Note: ${n}\n`);
         // runServe logs whole lines without their newline.
         const s = await runServe({ store, port: Number(o.port), host: o.host, open: !!o.open, log: (line) => io.err(line + '\n') });
         await s.stopped;
@@ -331,7 +332,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     let store: Store | undefined;
     try {
       if (o.dryRun) fail('SETTING_INVALID', '--dry-run takes one image.', 'Run --dry-run on each image you want to see the plan for.');
-      store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+      store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
       await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
       const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
       const recs = new Map(images.map((img, i) => [i + 1, recordCliRun(store, { image: img, preset: input.preset }, { warn })]));
@@ -399,7 +400,7 @@ async function runImageCommand(
   let store: Store | undefined;
   let rec: CliRunRecorder | undefined;
   try {
-    store = openCliStore({ required: false, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+    store = openCliStore({ required: false, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
     await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, program);
     rec = recordCliRun(store, { image }, { warn });
     const r = await work({ signal: ac.signal, journal: store?.journal, program, onEvent: (e) => { rep.event(e); rec?.event(e); } });
