@@ -315,13 +315,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('doctor')
-    .description('Check this host: libguestfs, qemu-img, KVM or TCG, the appliance cache.')
+    .description('Check this host: every tool Guestprep runs (libguestfs, qemu-img, squashfs-tools, hivex...), KVM or TCG, the appliance cache.')
     .option('--launch', 'also launch the appliance once to prove it works')
     .option('--json', 'print the checks as JSON')
     .action(async (o: { launch?: boolean; json?: boolean }) => {
       const checks = await runDoctor({ launch: !!o.launch });
       if (o.json) io.out(JSON.stringify(checks, null, 2) + '\n');
-      else for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}${c.ok ? '' : `\n     Fix: ${c.fix}`}\n`);
+      else for (const c of checks) io.out(`${!c.ok ? 'FAIL' : c.fix ? 'warn' : 'ok  '} ${c.name}: ${c.message}${c.fix ? `\n     Fix: ${c.fix}` : ''}\n`);
       setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment);
     });
 
