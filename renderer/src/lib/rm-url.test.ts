@@ -17,7 +17,9 @@ describe('checkRmUrl', () => {
     expect(checkRmUrl('pamr://router.lab').message).toMatch(/agent id/);
     expect(checkRmUrl('pnp://999.1.1.1').message).toMatch(/IPv4/);
     expect(checkRmUrl('pnp://rm.lab:70000').message).toMatch(/port/);
-    expect(checkRmUrl('pnp://rm lab').message).toMatch(/spaces/);
+    expect(checkRmUrl('pnp://rm lab').message).toMatch(/contains a space/);
+    expect(checkRmUrl('pnp://rm\nExecStartPre=/bin/sh').message).toMatch(/contains a line break \(U\+000A\)/);
+    expect(checkRmUrl('pnp://rm\tlab').message).toMatch(/contains a control character \(U\+0009, a tab\)/);
     expect(checkRmUrl('pnp://rm.lab/rest').message).toMatch(/after the host/);
     expect(checkRmUrl('').ok).toBe(false);
   });

@@ -38,7 +38,14 @@ function checkHost(host: string): string | undefined {
 export function checkRmUrl(input: string): RmUrlCheck {
   const s = input.trim();
   if (s === '') return { ok: false, message: 'the Resource Manager URL is empty', fix: FIX };
-  if (/\s/.test(s)) return { ok: false, message: 'the URL contains spaces', fix: 'remove the spaces' };
+  // The same words as the engine's check (main/engine/settings/rm-url.ts): a pasted line break is not "a space".
+  for (const c of s) {
+    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (c === '\n' || c === '\r') return { ok: false, message: `the URL contains a line break (${code})`, fix: 'give the URL on one line' };
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(c)) return { ok: false, message: `the URL contains a control character (${code}${c === '\t' ? ', a tab' : ''})`, fix: 'type the URL without control characters' };
+    if (c === ' ') return { ok: false, message: 'the URL contains a space', fix: 'remove the space' };
+  }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(s);
   if (!m) return { ok: false, message: `${s} has no protocol`, fix: FIX };
   const scheme = m[1]!.toLowerCase();
