@@ -33,4 +33,6 @@ export interface Store {
   /** The crash journal and image lock of runs that write images (engine/run/journal.ts). */
   journal: RunJournal;
   close(): void;
+  /** What opening it changed and the user should be told once (e.g. a data folder made private). */
+  notices?: string[];
 }

@@ -308,3 +308,55 @@ test('closing releases the file: it can be removed and reopened fresh', (t) => {
   const again = open(t, file);
   assert.equal(again.presets.list().length, 1);
 });
+
+// ---------------------------------------------------------------- file modes
+
+const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
+
+function withUmask<T>(mask: number, fn: () => T): T {
+  const saved = process.umask(mask);
+  try {
+    return fn();
+  } finally {
+    process.umask(saved);
+  }
+}
+
+for (const mask of [0o022, 0o000]) {
+  test(`the data folder is created 0700 and the database, its -wal and -shm 0600, whatever the umask (${mask.toString(8).padStart(3, '0')})`, (t) => {
+    const file = tempFile(t);
+    withUmask(mask, () => {
+      const s = openStore(file);
+      s.presets.save('lab', { settings: { rmUrl: 'pnp://rm.example.org' } });
+      assert.deepEqual(s.notices, [], 'a new folder needs no notice');
+      const modes = [path.dirname(file), file, `${file}-wal`, `${file}-shm`].map((p) => [p, modeOf(p).toString(8)]);
+      s.close();
+      assert.deepEqual(modes, [[path.dirname(file), '700'], [file, '600'], [`${file}-wal`, '600'], [`${file}-shm`, '600']]);
+    });
+  });
+}
+
+test('an existing folder and database other users could read are made private on open, said once', (t) => {
+  const file = tempFile(t);
+  const dir = path.dirname(file);
+  withUmask(0o022, () => {
+    // As an older version left them: folder 0755, files 0644.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    const held = new Database(file); // keeps -wal and -shm in place
+    held.prepare('SELECT * FROM t').all();
+    db.close();
+    assert.equal(modeOf(`${file}-shm`), 0o644);
+    const s = openStore(file);
+    held.close();
+    assert.equal(s.notices?.length, 1);
+    assert.match(s.notices![0]!, new RegExp(`data folder ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could be read by other users of this machine \\(mode 0755\\): it is now 0700`));
+    assert.deepEqual([dir, file, `${file}-wal`, `${file}-shm`].map((p) => modeOf(p).toString(8)), ['700', '600', '600', '600']);
+    s.close();
+    const again = openStore(file);
+    assert.deepEqual(again.notices, [], 'said once: the folder is private now');
+    again.close();
+  });
+});

@@ -5,7 +5,6 @@
 // Everything that crosses this module is validated here, not by callers: preset names and data come from
 // forms, import files and hand-edited JSON, and a bad row saved once would break every later list.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -17,6 +16,7 @@ import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from
 import type { HistoryStore, PresetStore, Store } from './store-types';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { journalStore } from './journal-store';
+import { ensurePrivateDir, ensurePrivateFile, tightenSqliteCompanions } from '../engine/run/private-files';
 
 export const EXPORT_MARKER = 'guestprep-presets';
 export const EXPORT_VERSION = 1;
@@ -39,9 +39,16 @@ export function openStore(dbPath: string, opts: StoreOptions = {}): Store {
   const now = opts.now ?? (() => new Date());
   const isAlive = opts.isAlive ?? processIsAlive;
   let db: Database.Database | undefined;
+  const notices: string[] = [];
   try {
-    // First start on a machine: the user-data folder does not exist yet.
-    if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+    // First start on a machine: the user-data folder does not exist yet. Made private (0700), and the
+    // database file created 0600 before SQLite opens it, so that its -wal and -shm files are 0600 too.
+    if (dbPath !== ':memory:') {
+      const tightened = ensurePrivateDir(path.dirname(dbPath));
+      if (tightened) notices.push(tightened);
+      ensurePrivateFile(dbPath);
+      tightenSqliteCompanions(dbPath);
+    }
     // Loaded here, not at import: the CLI imports this module, and a native module built for another ABI
     // (Electron's, in a packaged app) must cost the CLI its history, not every command.
     const Sqlite = require('better-sqlite3') as typeof Database;
@@ -57,6 +64,8 @@ export function openStore(dbPath: string, opts: StoreOptions = {}): Store {
     db.pragma('foreign_keys = ON');
     migrate(db, dbPath);
     markInterrupted(db, isAlive);
+    // WAL mode made them now, from the database file's mode; a file left by an older version is tightened.
+    if (dbPath !== ':memory:') tightenSqliteCompanions(dbPath);
   } catch (err) {
     db?.close();
     if (err instanceof GuestprepError) throw err;
@@ -71,6 +80,7 @@ export function openStore(dbPath: string, opts: StoreOptions = {}): Store {
     history: historyStore(d, now),
     journal: journalStore(d, { now }),
     close: () => d.close(),
+    notices,
   };
 }
 

@@ -1,38 +1,61 @@
 // `guestprep doctor`: the usual reasons a host cannot prepare images, each with its fix (the appliance
-// cache broken by an apt run is a real one seen on our machines).
+// cache broken by an apt run is a real one seen on our machines). Every program the engine may run is
+// checked from one table (engine/host-tools.ts), each found or missing with the package that installs it.
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { chooseHypervisor } from '../engine/guestfish/hypervisor';
 import { launchAppliance, newLaunchStats } from '../engine/guestfish/launch';
 import { applianceCacheDir } from '../engine/guestfish/session';
 import { toErrorData } from '../engine/errors';
+import { HOST_TOOLS, installCommand, type HostTool } from '../engine/host-tools';
 
 export interface DoctorCheck {
   name: string;
+  /** False when runs cannot work: a missing optional tool is reported (with its fix) but still ok. */
   ok: boolean;
   message: string;
   fix?: string;
+  /** For a host tool (engine/host-tools.ts): whether it was found on PATH, where, and what installs it. */
+  tool?: { command: string; found: boolean; path?: string; debianPackage: string; need: HostTool['need']; usedFor: string };
 }
 
-function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+/** A command's path on PATH (an executable file), without a shell: the PATH given is the one checked. */
+export function findOnPath(command: string, pathEnv: string | undefined): string | undefined {
+  for (const dir of (pathEnv ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, command);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
 }
 
-export async function runDoctor(opts: { launch: boolean }): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [];
-  checks.push(
-    onPath('guestfish')
-      ? { name: 'libguestfs', ok: true, message: 'guestfish is installed' }
-      : { name: 'libguestfs', ok: false, message: 'guestfish is not installed', fix: 'sudo apt install libguestfs-tools' },
-  );
-  checks.push(
-    onPath('qemu-img')
-      ? { name: 'qemu-img', ok: true, message: 'qemu-img is installed' }
-      : { name: 'qemu-img', ok: false, message: 'qemu-img is not installed', fix: 'sudo apt install qemu-utils' },
-  );
+/** One check per tool of the engine's table, found or missing, with the package that installs it. */
+export function toolChecks(pathEnv: string | undefined, tools: readonly HostTool[] = HOST_TOOLS): DoctorCheck[] {
+  return tools.map((t) => {
+    const found = findOnPath(t.command, pathEnv);
+    const tool = { command: t.command, found: found !== undefined, ...(found ? { path: found } : {}), debianPackage: t.debianPackage, need: t.need, usedFor: t.usedFor };
+    return found
+      ? { name: t.command, ok: true, message: `found: ${found} (${t.debianPackage}; ${t.usedFor})`, tool }
+      : {
+          name: t.command,
+          ok: t.need === 'optional',
+          message: `missing${t.need === 'optional' ? ' (optional)' : ''}: ${t.command} is not on PATH; needed for ${t.usedFor}`,
+          fix: installCommand(t),
+          tool,
+        };
+  });
+}
+
+export async function runDoctor(opts: { launch: boolean; env?: NodeJS.ProcessEnv }): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = toolChecks((opts.env ?? process.env).PATH);
   // supermin builds the appliance from the host kernel: it must exist and be readable by this user.
   const kernels = existsSync('/boot') ? readdirSync('/boot').filter((f) => f.startsWith('vmlinuz')) : [];
   const readable = kernels.filter((k) => {

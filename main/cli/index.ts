@@ -157,7 +157,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
       let store: Store | undefined;
       try {
         // An interrupted run on this very image must be finished or undone before it is worth inspecting.
-        store = openCliStore({ required: false, warn: () => undefined });
+        store = openCliStore({ required: false, warn: () => undefined, notice: (m) => io.err(`Note: ${m}\n`) });
         await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep inspect');
         const r = await inspectImage(image, { installDir: o.installDir, signal: ac.signal, onEvent: (e) => rep.event(e) });
         rep.stop();
@@ -180,7 +180,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     .action(async (o: { json?: boolean }) => {
       let store: Store | undefined;
       try {
-        store = openCliStore({ required: true, warn: () => undefined });
+        store = openCliStore({ required: true, warn: () => undefined, notice: (m) => io.err(`Note: ${m}\n`) });
         const outcomes = await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.out }, 'guestprep recover');
         if (outcomes.length === 0) io.out(o.json ? JSON.stringify({ type: 'result', recovered: 0 }) + '\n' : 'Nothing to recover: no interrupted run.\n');
         setExit(outcomes.some((x) => x.action === 'pending' || x.action === 'failed') ? EXIT.runFailed : EXIT.ok);
@@ -226,7 +226,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
       try {
         // The app's database: needed for --preset; otherwise only to record the run in the history.
         // The app's database: the crash journal and image lock, presets, and the history of runs.
-        store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+        store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
         await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
         const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
         rec = recordCliRun(store, { image, preset: input.preset }, { warn });
@@ -313,6 +313,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
       let store: Store | undefined;
       try {
         store = openStore(defaultDbPath());
+        for (const n of store.notices ?? []) io.err(`Note: ${n}\n`);
         // runServe logs whole lines without their newline.
         const s = await runServe({ store, port: Number(o.port), host: o.host, open: !!o.open, log: (line) => io.err(line + '\n') });
         await s.stopped;
@@ -328,14 +329,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
 
   program
     .command('doctor')
-    .description('Check this host: libguestfs, qemu-img, KVM or TCG, the appliance cache.')
+    .description('Check this host: every tool Guestprep runs (libguestfs, qemu-img, squashfs-tools, hivex...), KVM or TCG, the appliance cache.')
     .option('--launch', 'also launch the appliance once to prove it works')
     .option('--json', 'print the checks as JSON')
     .action(async (o: { launch?: boolean; json?: boolean }) => {
       const checks = await runDoctor({ launch: !!o.launch });
       // JSON lines like every other command: one line per check, then the verdict.
       if (o.json) io.out([...checks.map((check) => ({ type: 'check', check })), { type: 'result', ok: checks.every((c) => c.ok) }].map((l) => JSON.stringify(l) + '\n').join(''));
-      else for (const c of checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}${c.ok ? '' : `\n     Fix: ${c.fix}`}\n`);
+      else for (const c of checks) io.out(`${!c.ok ? 'FAIL' : c.fix ? 'warn' : 'ok  '} ${c.name}: ${c.message}${c.fix ? `\n     Fix: ${c.fix}` : ''}\n`);
       setExit(checks.every((c) => c.ok) ? EXIT.ok : EXIT.environment);
     });
 
@@ -346,7 +347,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, json = fal
     let store: Store | undefined;
     try {
       if (o.dryRun) fail('SETTING_INVALID', '--dry-run takes one image.', 'Run --dry-run on each image you want to see the plan for.');
-      store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+      store = openCliStore({ required: o.preset !== undefined, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
       await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, 'guestprep prepare');
       const input = applyPreset(store, o.preset, o, explicitOptions(cmd));
       const recs = new Map(images.map((img, i) => [i + 1, recordCliRun(store, { image: img, preset: input.preset }, { warn })]));
@@ -414,7 +415,7 @@ async function runImageCommand(
   let store: Store | undefined;
   let rec: CliRunRecorder | undefined;
   try {
-    store = openCliStore({ required: false, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`) });
+    store = openCliStore({ required: false, warn: (m) => warn(`${m} (and a crash of this run could not be recovered automatically)`), notice: warn });
     await recoverAndTell(store?.journal, { json: !!o.json, out: io.out, err: io.err }, program);
     rec = recordCliRun(store, { image }, { warn });
     const r = await work({ signal: ac.signal, journal: store?.journal, program, onEvent: (e) => { rep.event(e); rec?.event(e); } });

@@ -134,9 +134,12 @@ export function applyPreset(
  * command's error. Otherwise the run goes ahead unrecorded, with one warning: the history is a
  * convenience, and a locked or damaged database must not stop anyone preparing an image.
  */
-export function openCliStore(opts: { required: boolean; warn: (message: string) => void; dbPath?: string }): Store | undefined {
+export function openCliStore(opts: { required: boolean; warn: (message: string) => void; notice?: (message: string) => void; dbPath?: string }): Store | undefined {
   try {
-    return openStore(opts.dbPath ?? defaultDbPath());
+    const store = openStore(opts.dbPath ?? defaultDbPath());
+    // Said once: what opening changed (a data folder other users could read, now private).
+    for (const n of store.notices ?? []) (opts.notice ?? opts.warn)(n);
+    return store;
   } catch (err) {
     if (opts.required) throw err;
     const e = toErrorData(err);

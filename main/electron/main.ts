@@ -64,6 +64,7 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(() => {
       store = openStore(defaultDbPath());
+      for (const n of store.notices ?? []) console.warn(`Guestprep: ${n}`);
       const b = createBackend({ store, emit });
       backend = b;
       unregister = registerIpcHandlers({

@@ -57,15 +57,15 @@ function parseHost(raw: string, input: string): Step<string> {
 }
 
 /** What a character the URL must not hold is, in words: a line break is not "a space". */
-function describeOddCharacter(c: string): string {
+function describeOddCharacter(c: string): { what: string; fix: string } {
   const code = c.codePointAt(0)!;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (c === '\n' || c === '\r') return `a line break (${hex})`;
-  if (c === '\t') return `a tab (${hex})`;
-  if (c === ' ') return 'a space';
-  if (code < 0x20 || code === 0x7f) return `a control character (${hex})`;
-  if (/\s/.test(c)) return `a space character (${hex})`;
-  return `the non-ASCII character ${show(c)} (${hex})`;
+  const oneLine = 'type the URL on one line, without control characters';
+  if (c === ' ') return { what: 'a space', fix: 'remove the spaces' };
+  if (c === '\n' || c === '\r') return { what: `a line break (${hex})`, fix: oneLine };
+  if (c === '\t') return { what: `a control character (${hex}, a tab)`, fix: oneLine };
+  if (code < 0x20 || code === 0x7f) return { what: `a control character (${hex})`, fix: oneLine };
+  return { what: `${show(c)} (${hex}), which is not a plain ASCII character`, fix: 'type the URL in plain ASCII (use the punycode form of international host names)' };
 }
 
 export function checkRmUrl(input: string): Verdict<RmUrl> {
@@ -73,11 +73,8 @@ export function checkRmUrl(input: string): Verdict<RmUrl> {
   if (s === '') return bad('the Resource Manager URL is empty', FIX);
   const odd = [...s].find((c) => !/[\x21-\x7e]/.test(c));
   if (odd !== undefined) {
-    const what = describeOddCharacter(odd);
-    return bad(`the Resource Manager URL ${show(input)} contains ${what}`,
-      odd === ' ' ? 'remove the spaces' : /line break|tab|control|space/.test(what)
-        ? 'type the URL on one line, without spaces or control characters'
-        : 'type the URL in plain ASCII (use the punycode form of international host names)');
+    const { what, fix } = describeOddCharacter(odd);
+    return bad(`the Resource Manager URL ${show(input)} contains ${what}`, fix);
   }
 
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(s);

@@ -1,6 +1,7 @@
 // Disks that only inspection can refuse, for the hostile-input tests: a data disk with no operating system,
 // a disk with two Linux roots (multi-boot), a Debian-style encrypted install (/boot plus a LUKS partition),
-// a Linux guest whose filesystem is full, and a plain Linux guest (for refusals that need a known guest,
+// a Linux guest whose filesystem is full, a plain Linux guest, a Linux guest whose Guestprep install record
+// was tampered with (for `remove`), and a plain Linux guest (for refusals that need a known guest,
 // such as a Windows JRE for Linux). They are small, NOT bootable, and built together in ONE appliance
 // launch: the builder adds every disk as a drive and partitions, formats and fills them in one session
 // (with the engine's KVM -> TCG fallback), where separate virt-make-fs runs would cost a launch each.
@@ -23,9 +24,9 @@ import type { GuestfishSession } from '../engine/guestfish/session';
 import { isEnoent, run, type RunResult } from './host-tools';
 import { addExtraFiles, sampleGuestTree, writeTar, type SampleTree } from './sample-guest';
 
-export type SpecialDisk = 'data-disk' | 'multi-boot' | 'encrypted-root' | 'full' | 'linux';
+export type SpecialDisk = 'data-disk' | 'multi-boot' | 'encrypted-root' | 'full' | 'linux' | 'tampered-record';
 
-export const SPECIAL_DISKS: readonly SpecialDisk[] = ['data-disk', 'multi-boot', 'encrypted-root', 'full', 'linux'];
+export const SPECIAL_DISKS: readonly SpecialDisk[] = ['data-disk', 'multi-boot', 'encrypted-root', 'full', 'linux', 'tampered-record'];
 
 /** Format and size of each disk; the file is `<name>.<extension>`. */
 const LAYOUT: Record<SpecialDisk, { format: Exclude<ImageFormat, 'raw'>; ext: string; sizeMb: number }> = {
@@ -34,6 +35,19 @@ const LAYOUT: Record<SpecialDisk, { format: Exclude<ImageFormat, 'raw'>; ext: st
   'encrypted-root': { format: 'vpc', ext: 'vhd', sizeMb: 64 },
   full: { format: 'vdi', ext: 'vdi', sizeMb: 48 },
   linux: { format: 'vhdx', ext: 'vhdx', sizeMb: 64 },
+  'tampered-record': { format: 'qcow2', ext: 'qcow2', sizeMb: 64 },
+};
+
+/**
+ * An install record as someone with the image could change it: service "s", and /etc/shadow and
+ * /etc/passwd listed as if the install had made them (whose names contain an "s").
+ */
+export const TAMPERED_RECORD = {
+  tool: 'guestprep', formatVersion: 1, guestprepVersion: '0.1.0', installedAt: '2025-01-01T00:00:00.000Z',
+  installDir: '/opt/proactive', serviceName: 's', serviceUser: 'proactive', init: 'systemd',
+  rmUrl: 'pnp://rm.example.org:64738', nodeName: 'n', nodeSource: 'Default', jvmOptions: [], hasCredentials: false,
+  proactive: { version: '13.0.0', generation: 'modern', archive: 'node.zip', startScript: 'bin/proactive-node' },
+  files: ['/opt/proactive', '/opt/proactive/guestprep', '/etc/systemd/system/s.service', '/etc/shadow', '/etc/passwd', '/opt/proactive/guestprep/install.json'],
 };
 
 /** The passphrase of the sample LUKS partition (only a test fixture: nothing secret is inside). */
@@ -151,6 +165,15 @@ export async function buildSpecialDisks(outDir: string, which: readonly SpecialD
       })(),
       full: sampleGuestTree('systemd', 'full-disk'),
       linux: sampleGuestTree('systemd', 'plain-linux'),
+      'tampered-record': (() => {
+        const t = sampleGuestTree('systemd', 'tampered');
+        addExtraFiles(t, {
+          '/etc/shadow': 'root:*:19800:0:99999:7:::\n',
+          '/etc/systemd/system/s.service': '[Service]\nExecStart=/bin/true\n',
+          '/opt/proactive/guestprep/install.json': JSON.stringify(TAMPERED_RECORD, null, 2) + '\n',
+        });
+        return t;
+      })(),
     };
     const tarPath = (name: string) => path.join(work, `${name}.tar`);
     await Promise.all(Object.entries(tars).map(([name, t]) => writeTar(t, tarPath(name))));

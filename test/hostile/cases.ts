@@ -12,6 +12,7 @@ import { makeHostileArchive, makeSampleProactive, writeArchive, type HostileCase
 import type { SettingsInput } from '../../main/engine/types';
 import type { CallName } from '../../main/contract/contract';
 import type { Fixtures, HostileRow, RowInput } from './harness';
+import type { SpecialDisk } from '../../main/sample/special-disks';
 
 function qemuImg(args: string[]): void {
   const r = spawnSync('qemu-img', args, { encoding: 'utf8' });
@@ -238,14 +239,14 @@ const namedFileRows: HostileRow[] = [
 
 // ------------------------------------------------------------------------------ guests (appliance rows)
 
-function guestRow(kase: string, name: string, disk: 'data-disk' | 'multi-boot' | 'encrypted-root' | 'full' | 'linux',
-  expect: HostileRow['expect'], windowsJre = false): HostileRow {
+function guestRow(kase: string, name: string, disk: SpecialDisk,
+  expect: HostileRow['expect'], windowsJre = false, operation: RowInput['operation'] = 'prepare'): HostileRow {
   return {
     kase, name, appliance: true, expect,
     build: async (fx) => {
       if (!fx.special) throw new Error('this row needs the special disks (hostile-input.int.test.ts)');
       const image = (await fx.special())[disk];
-      return { image, request: await fx.request(image, windowsJre ? { jre: await fx.windowsJre() } : {}) };
+      return { image, operation, request: await fx.request(image, windowsJre ? { jre: await fx.windowsJre() } : {}) };
     },
   };
 }
@@ -261,6 +262,10 @@ const guestRows: HostileRow[] = [
     { code: 'GUEST_NO_SPACE', message: /The guest has [\d.]+ [KMG]iB free on \/, and the install needs about [\d.]+ MiB/, fix: /Free at least [\d.]+ [KMG]iB.*Nothing was written/ }),
   guestRow('windows-jre-linux-guest', 'a Windows JRE for a Linux guest', 'linux',
     { code: 'JRE_WRONG_OS', message: /built for Windows, but the guest runs Linux/, fix: /Pick the Linux build of the Java runtime/ }, true),
+  // remove: a record changed to list /etc/shadow for the service "s" is refused whole; the image stays as it was.
+  guestRow('record-tampered', 'remove refuses an install record that lists /etc/shadow and /etc/passwd for the service "s"', 'tampered-record',
+    { code: 'GUEST_NOT_PREPARED', message: /install\.json is damaged or was not written by Guestprep: it lists "\/etc\/shadow" \(in files\), which is not a path Guestprep creates for the service s.*nothing was removed/, fix: /Remove or change the node by hand/ },
+    false, 'remove'),
 ];
 
 // ------------------------------------------------------------------------------------------ archives
@@ -483,7 +488,7 @@ export const ISSUE_CASES: readonly string[] = [
   'archive-symlink-out-of-install-dir', 'proactive-no-start-script', 'windows-jre-linux-guest', 'rm-url-invalid', 'rm-url-http',
   ...['space', 'double-quote', 'single-quote', 'dollar-paren', 'backticks', 'semicolon', 'percent', 'newline', 'non-ASCII']
     .flatMap((c) => [`node-name-${c}`, `node-source-${c}`, `jvm-option-${c}`]),
-  'credentials-huge', 'credentials-unreadable', 'install-dir-outside', 'install-dir-dotdot',
+  'credentials-huge', 'credentials-unreadable', 'install-dir-outside', 'install-dir-dotdot', 'record-tampered',
   // Files an image header names must stay in the image's folder (a descriptor could otherwise make prepare write anywhere).
   'vmdk-extent-absolute', 'vmdk-extent-dotdot', 'vmdk-extent-symlink-out', 'vmdk-extent-etc-shadow', 'vmdk-extent-device', 'vmdk-extent-fifo',
   'vmdk-embedded-extent',

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuestprepError, type ErrorCode, type ErrorData } from '../../main/engine/errors';
 import { prepare, type PrepareRequest } from '../../main/engine/run/prepare';
+import { remove } from '../../main/engine/run/remove';
 import { stateDir } from '../../main/engine/run/state';
 import type { SettingsInput } from '../../main/engine/types';
 import { makeSampleJre, makeSampleProactive } from '../../main/sample/archives';
@@ -23,6 +24,8 @@ import { createMemoryStore } from '../../main/backend/memory-store';
 
 export interface RowInput {
   request: PrepareRequest;
+  /** The command the row runs (prepare unless told): `remove` takes the image only. */
+  operation?: 'prepare' | 'remove';
   /** The path given as the image: it must be exactly as before afterwards. */
   image: string;
   /**
@@ -165,10 +168,12 @@ export function leftoverRuns(): string[] {
   return existsSync(d) ? readdirSync(d) : [];
 }
 
-async function prepareHere(req: PrepareRequest): Promise<Outcome> {
+async function prepareHere(req: PrepareRequest, operation: RowInput['operation'] = 'prepare'): Promise<Outcome> {
   const phases: string[] = [];
+  const hooks = { onEvent: (e: { type: string; phase?: string }) => { if (e.type === 'phase' && e.phase) phases.push(e.phase); } };
   try {
-    await prepare(req, { onEvent: (e) => { if (e.type === 'phase') phases.push(e.phase); } });
+    if (operation === 'remove') await remove({ image: req.image }, hooks as Parameters<typeof remove>[1]);
+    else await prepare(req, hooks as Parameters<typeof prepare>[1]);
     return { phases };
   } catch (e) {
     if (!(e instanceof GuestprepError)) throw e;
@@ -251,13 +256,13 @@ export async function runRow(row: HostileRow, fx: Fixtures, timeoutMs: number): 
   }
   let outcome: Outcome;
   try {
-    const run = input.unprivileged && isRoot() ? prepareAsNobody(input.request, input.image) : prepareHere(input.request);
+    const run = input.unprivileged && isRoot() ? prepareAsNobody(input.request, input.image) : prepareHere(input.request, input.operation);
     outcome = await withTimeout(run, timeoutMs, 'prepare()');
   } finally {
     input.cleanup?.();
   }
   const e = outcome.error;
-  assert.ok(e, `prepare() accepted the input; expected ${row.expect.code}`);
+  assert.ok(e, `${input.operation ?? 'prepare'}() accepted the input; expected ${row.expect.code}`);
   assert.equal(e.code, row.expect.code, `code (message: ${e.message})`);
   assert.match(e.message, row.expect.message);
   assert.ok(e.fix.trim().length > 0, 'the error has a fix');

@@ -203,3 +203,15 @@ test('checkJreForGuest: OS and CPU fit', () => {
   // guest arch names as libguestfs gives them
   assert.deepEqual(checkJreForGuest({ os: 'linux', arch: 'x86_64' }, { osType: 'linux', arch: 'amd64' }), { warnings: [] });
 });
+
+test('a hard link to a file the archive lacks is refused naming the archive, the entry and the missing target', async () => {
+  const f = join(fresh(), 'OpenJDK17U-jre_x64_linux.tar.gz');
+  await writeArchive(f, 'tar.gz', [
+    { path: 'jdk-17.0.9+9-jre/bin/java', content: elfStub('x86_64'), mode: 0o755 },
+    { path: 'jdk-17.0.9+9-jre/release', content: 'JAVA_VERSION="17.0.9"\nOS_NAME="Linux"\nOS_ARCH="x86_64"\n' },
+    { path: 'jdk-17.0.9+9-jre/lib/libjava.so', type: 'hardlink', target: 'jdk-17.0.9+9-jre/lib/gone.so' },
+  ]);
+  const e = await errorOf(detectJre(f));
+  assert.equal(e.code, 'ARCHIVE_UNSAFE_ENTRY');
+  assert.match(e.message, /^OpenJDK17U-jre_x64_linux\.tar\.gz: the entry "jdk-17\.0\.9\+9-jre\/lib\/libjava\.so" is a hard link to "jdk-17\.0\.9\+9-jre\/lib\/gone\.so", which is missing/);
+});

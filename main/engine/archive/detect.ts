@@ -99,7 +99,7 @@ function sizeOf(scan: ArchiveScan, home: string): { unpackedBytes: number; entry
     entryCount++;
     if (e.type === 'file') unpackedBytes += e.size;
   }
-  return { unpackedBytes, entryCount, tarBytes: totalTarBytes(scan.entries, home) };
+  return { unpackedBytes, entryCount, tarBytes: totalTarBytes(scan.entries, home, scan.name) };
 }
 
 function join(home: string, rel: string): string {

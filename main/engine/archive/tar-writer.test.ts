@@ -113,7 +113,7 @@ function e(path: string, type: ArchiveEntryInfo['type'] = 'file', extra: Partial
 }
 
 test('layout strips the prefix, adds parents, keeps the first directory, skips what is outside', () => {
-  const l = new TarLayout('jdk');
+  const l = new TarLayout('jdk', 'jre.tar.gz');
   assert.deepEqual(l.map(e('jdk', 'directory')), []);
   assert.deepEqual(l.map(e('README')), []);
   assert.deepEqual(l.map(e('jdk2/x')), []);
@@ -126,15 +126,16 @@ test('layout strips the prefix, adds parents, keeps the first directory, skips w
   assert.deepEqual(l.map(e('jdk/lib/l', 'symlink', { linkTarget: 'server' })).map((x) => x.linkname), ['server']);
   assert.deepEqual(l.map(e('jdk/lib/h', 'hardlink', { linkTarget: 'jdk/lib/server/libjvm.so' })).map((x) => x.linkname), ['lib/server/libjvm.so']);
   assert.throws(() => l.map(e('jdk/lib/h2', 'hardlink', { linkTarget: 'README' })),
-    (err: unknown) => err instanceof GuestprepError && err.code === 'ARCHIVE_UNSAFE_ENTRY' && /jdk\/lib\/h2/.test(err.message));
-  assert.throws(() => l.map(e('jdk/lib/h3', 'hardlink', { linkTarget: 'jdk/later' })), GuestprepError);
+    (err: unknown) => err instanceof GuestprepError && err.code === 'ARCHIVE_UNSAFE_ENTRY' && /^jre\.tar\.gz: the entry "jdk\/lib\/h2" is a hard link to "README", which is outside the copied folder "jdk"/.test(err.message));
+  assert.throws(() => l.map(e('jdk/lib/h3', 'hardlink', { linkTarget: 'jdk/later' })),
+    (err: unknown) => err instanceof GuestprepError && /^jre\.tar\.gz: the entry "jdk\/lib\/h3" is a hard link to "jdk\/later", which is missing/.test(err.message));
 });
 
 test('totalTarBytes adds headers, padded data and the end marker', () => {
-  assert.equal(totalTarBytes([]), 1024);
+  assert.equal(totalTarBytes([], '', 'a.tar'), 1024);
   // prefix dir skipped; bin/ added; 1 byte file padded to 512
-  assert.equal(totalTarBytes([e('jdk', 'directory'), e('jdk/bin/java', 'file', { size: 1 })], 'jdk'), 512 + 512 + 512 + 1024);
-  assert.equal(totalTarBytes([e('jdk/a', 'file', { size: 512 })], 'jdk'), 512 + 512 + 1024);
+  assert.equal(totalTarBytes([e('jdk', 'directory'), e('jdk/bin/java', 'file', { size: 1 })], 'jdk', 'a.tar'), 512 + 512 + 512 + 1024);
+  assert.equal(totalTarBytes([e('jdk/a', 'file', { size: 512 })], 'jdk', 'a.tar'), 512 + 512 + 1024);
   // a name needing a pax header costs the pax header block, its data block, then the real header
-  assert.equal(totalTarBytes([e('n'.repeat(150), 'file', { size: 0 })], ''), 512 * 3 + 1024);
+  assert.equal(totalTarBytes([e('n'.repeat(150), 'file', { size: 0 })], '', 'a.tar'), 512 * 3 + 1024);
 });

@@ -135,7 +135,8 @@ export class TarLayout {
   private readonly dirs = new Set<string>();
   private readonly files = new Set<string>();
 
-  constructor(private readonly stripPrefix: string, private readonly archiveName = 'The archive') {}
+  // The archive's name is required: the refusal of a bad hard link must say which archive it is in.
+  constructor(private readonly stripPrefix: string, private readonly archiveName: string) {}
 
   /** The output path for an archive path, undefined when it is outside the prefix. */
   relative(p: string): string | undefined {
@@ -174,9 +175,9 @@ export class TarLayout {
       case 'hardlink': {
         const target = this.relative(normaliseEntryPath(e.linkTarget ?? ''));
         if (target === undefined || !this.files.has(target)) {
+          const where = target === undefined ? `outside the copied folder ${JSON.stringify(this.stripPrefix || '.')}` : 'missing: no file of that name is stored before it';
           fail('ARCHIVE_UNSAFE_ENTRY',
-            `${this.archiveName}: the entry "${e.path}" is a hard link to "${e.linkTarget ?? ''}", which is not a file ` +
-              `stored before it in the copied folder.`,
+            `${this.archiveName}: the entry "${e.path}" is a hard link to "${e.linkTarget ?? ''}", which is ${where} in the archive.`,
             'Download the archive again from its official site; if it is the official archive, report it to the ' +
               'Guestprep developers.');
         }
@@ -195,8 +196,8 @@ export class TarLayout {
  * The exact length of the tar stream `restreamAsTar` produces for these entries (in archive order)
  * and this prefix: headers, padded data and the 1024-byte end marker.
  */
-export function totalTarBytes(entries: Iterable<ArchiveEntryInfo>, stripPrefix = ''): number {
-  const layout = new TarLayout(stripPrefix);
+export function totalTarBytes(entries: Iterable<ArchiveEntryInfo>, stripPrefix: string, archiveName: string): number {
+  const layout = new TarLayout(stripPrefix, archiveName);
   let total = END_OF_ARCHIVE_BYTES;
   for (const e of entries) for (const m of layout.map(e)) total += memberBytes(m);
   return total;

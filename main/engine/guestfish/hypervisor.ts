@@ -10,7 +10,7 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
-import { stateDir } from '../run/state';
+import { ensureStateDir, stateDir } from '../run/state';
 
 export type Hypervisor = 'kvm' | 'tcg';
 
@@ -77,7 +77,8 @@ function readVerdict(): Verdict | undefined {
 export function rememberVerdict(hypervisor: Hypervisor, reason: string): void {
   const file = stateFile();
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    ensureStateDir();
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const v: Verdict = { fingerprint: fingerprint(), hypervisor, reason, at: new Date().toISOString() };
     writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
   } catch {

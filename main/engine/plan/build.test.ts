@@ -225,3 +225,16 @@ test('nasty values are quoted for every consumer or refused', () => {
   const script = writtenFiles(sysv).get('/etc/init.d/proactive-node')!;
   assert.ok(script.includes('node two\\x0alines,') && !script.includes('\nlines'));
 });
+
+test('an update with --service-name s never removes /etc/shadow or /etc/passwd that a changed record lists', () => {
+  const old = installRecord({
+    serviceName: 's',
+    files: ['/opt/proactive', '/opt/proactive/guestprep', '/etc/shadow', '/etc/passwd', '/etc/systemd/system/s.service.d/../../../shadow',
+      '/opt/proactive/guestprep/../../../etc/shadow', '/etc/systemd/system/s-setup.service', '/etc/init.d/s'],
+  });
+  const guest = guestFacts({ existing: { path: '/opt/proactive/guestprep/install.json', record: old } });
+  const plan = buildPlan(input({ guest, settings: nodeSettings({ serviceName: 's', serviceUser: 'root' }) }));
+  const removed = plan.steps[0].commands.filter((c) => c.argv[0] === 'rm-f').map((c) => c.argv[1]);
+  // The earlier systemd install's own setup unit is rewritten; an init script is not what a systemd install makes.
+  assert.deepEqual(removed, []);
+});

@@ -7,6 +7,7 @@ import {
   baseName, createdDirs, credentialsPath, dirExpectation, gf, rootDir, rootTextFile, type PlanContext, type Section,
 } from './common';
 import { selfAndParentsOf } from './paths';
+import { recordedPathAllowed } from './record-check';
 import { launcherText, nodeArguments } from './texts/launcher';
 
 /**
@@ -21,6 +22,7 @@ export function estimatedTarBytes(a: { unpackedBytes: number; entryCount: number
 /** Files an earlier run created that this run does not, and that are safe to remove. */
 export function staleFiles(ctx: PlanContext, current: readonly string[]): string[] {
   const { dir } = ctx.paths;
+  const previous = ctx.previous;
   const keep = new Set(current);
   const dirs = new Set(ctx.previous?.createdDirs ?? []);
   return ctx.previousFiles.filter((p) => {
@@ -29,10 +31,9 @@ export function staleFiles(ctx: PlanContext, current: readonly string[]): string
     // jre/ and node/ go as a whole; rc.local is edited, never removed.
     if (p === ctx.paths.jre || p === ctx.paths.node || p.startsWith(`${ctx.paths.jre}/`) || p.startsWith(`${ctx.paths.node}/`)) return false;
     if (p === ctx.linux.rcLocalPath) return false;
-    if (p.startsWith(`${dir}/`)) return true;
-    // Our service's own files elsewhere (unit files, links, sysusers/tmpfiles entries, init script).
-    const base = p.slice(p.lastIndexOf('/') + 1);
-    return p.startsWith('/etc/') && base.includes(ctx.settings.serviceName);
+    // Only the exact paths an install of the earlier record creates (plan/record-check.ts): a changed
+    // record must not make an update delete /etc/shadow. Others are left alone.
+    return p !== dir && previous !== undefined && recordedPathAllowed(previous, ctx.guest, p);
   });
 }
 

@@ -23,8 +23,8 @@ export interface InstallPaths {
   javaHome: string;
 }
 
-export function installPaths(settings: NodeSettings, proactive: ProactiveInfo, jre: JreInfo | undefined): InstallPaths {
-  const dir = settings.installDir;
+/** The fixed layout of a Linux install directory: what does not depend on the archives. */
+export function installLayout(dir: string): Omit<InstallPaths, 'startScript' | 'javaHome'> {
   const node = `${dir}/node`;
   const guestprep = `${dir}/guestprep`;
   return {
@@ -36,8 +36,15 @@ export function installPaths(settings: NodeSettings, proactive: ProactiveInfo, j
     launcher: `${guestprep}/start-node.sh`,
     record: `${guestprep}/install.json`,
     credentials: `${guestprep}/credentials.cred`,
-    startScript: `${node}/${proactive.startScript}`,
-    javaHome: jre ? `${dir}/jre` : `${node}/jre`,
+  };
+}
+
+export function installPaths(settings: NodeSettings, proactive: ProactiveInfo, jre: JreInfo | undefined): InstallPaths {
+  const layout = installLayout(settings.installDir);
+  return {
+    ...layout,
+    startScript: `${layout.node}/${proactive.startScript}`,
+    javaHome: jre ? layout.jre : `${layout.node}/jre`,
   };
 }
 

@@ -1,14 +1,16 @@
 // install.json is read from the guest: whoever had the image could have changed it. Before a retarget
 // writes files named after it, or a removal deletes what it lists, its fields must be what Guestprep itself
 // would have written: the same rules as the settings it was made from, and paths only where an install
-// puts them. A record that breaks them is refused as damaged; a listed path outside those places is left
-// alone (and said so), never deleted.
+// puts them, by exact name (allowedRecordPaths). A record that breaks them is refused as damaged; a path
+// anywhere else makes `remove` refuse the whole record (nothing is deleted), and an update skip it.
 
 import { fail } from '../errors';
 import type { GuestFacts, InstallRecord } from '../types';
 import { resolveInstallDir } from '../settings/install-dir';
 import { resolveServiceName, resolveServiceUser } from '../settings/names';
 import { isWindowsPath, resolveWindowsInstallDir, windowsGuestPath } from '../settings/windows';
+import { installLayout } from './common';
+import { windowsGuestLayout } from './windows/build';
 import { FLAVOURS } from './flavours/registry';
 import { selfAndParentsOf } from './paths';
 
@@ -46,21 +48,51 @@ export function checkInstallRecord(guest: GuestFacts): InstallRecord {
   return record;
 }
 
-const clean = (p: string) => p.startsWith('/') && !p.split('/').some((c) => c === '..' || c === '.') && !/[\r\n]/.test(p);
+/**
+ * Every path an install of this record can list, by exact name: the install folder's fixed layout, the
+ * boot service's own files and links (from the same helpers the flavour builds them with), rc.local; and
+ * the folders it may have had to create (the install folder's parents, the flavour's folders). A path is
+ * compared as a string: `/etc/systemd/system/s.service.d/../../../shadow` is not `/etc/shadow`'s alias
+ * here, it is simply not in the set.
+ */
+export function allowedRecordPaths(record: InstallRecord, guest: GuestFacts): { files: Set<string>; dirs: Set<string> } {
+  const parents = selfAndParentsOf(record.init === 'windows-service' ? windowsGuestPath(record.installDir) : record.installDir);
+  if (record.init === 'windows-service') {
+    const l = windowsGuestLayout(record.installDir);
+    return { files: new Set([l.dir, l.jre, l.node, l.logs, l.guestprep, l.startCmd, l.credentials, l.wrapper, l.record]), dirs: new Set(parents) };
+  }
+  const l = installLayout(record.installDir);
+  // An unchecked record (an update reads the earlier one) may name no known flavour: then its files only.
+  const flavour = Object.hasOwn(FLAVOURS, record.init) ? FLAVOURS[record.init] : undefined;
+  const rcLocal = [guest.linux?.rcLocalPath, '/etc/rc.local', '/etc/rc.d/rc.local'].filter((p): p is string => !!p);
+  return {
+    files: new Set([l.dir, l.jre, l.node, l.logs, l.guestprep, l.launcher, l.record, l.credentials, ...(flavour?.ownFiles(record.serviceName, record.installDir) ?? []), ...rcLocal]),
+    dirs: new Set([...parents, ...(flavour?.createsDirs ?? [])]),
+  };
+}
 
 /**
- * Whether a path the record lists is one an install of this record creates: inside the install folder, or
- * the boot service's own files under /etc (named after the service), the folders the flavour or the install
- * folder's parents need, or the rc.local inspection found.
+ * Refuses a record (already checked by checkInstallRecord) that lists any path an install of it cannot
+ * have made: deleting what such a record lists would delete what whoever changed it chose (/etc/shadow).
+ * The whole record is refused, nothing is removed: a record changed once cannot be trusted for the rest.
  */
+export function checkRecordedPaths(record: InstallRecord, guest: GuestFacts, path: string): void {
+  const allowed = allowedRecordPaths(record, guest);
+  const listed: Array<[string, unknown, Set<string>]> = [
+    ...record.files.map((p): [string, unknown, Set<string>] => ['files', p, allowed.files]),
+    ...(record.createdDirs ?? []).map((p): [string, unknown, Set<string>] => ['createdDirs', p, allowed.dirs]),
+    ...(record.rcLocal ? [['rcLocal', record.rcLocal.path, allowed.files] as [string, unknown, Set<string>]] : []),
+  ];
+  if (record.createdDirs !== undefined && !Array.isArray(record.createdDirs)) damaged(path, 'its createdDirs is not a list');
+  for (const [field, p, set] of listed) {
+    if (typeof p !== 'string' || !set.has(p)) {
+      damaged(path, `it lists ${JSON.stringify(p)} (in ${field}), which is not a path Guestprep creates for the service ${record.serviceName} in ${record.installDir}; nothing was removed`);
+    }
+  }
+}
+
+/** Whether a path a record lists is one an install of it creates (for updates, which skip the others). */
 export function recordedPathAllowed(record: InstallRecord, guest: GuestFacts, p: string): boolean {
-  if (!clean(p)) return false;
-  const dir = record.init === 'windows-service' ? windowsGuestPath(record.installDir) : record.installDir;
-  if (p === dir || p.startsWith(`${dir}/`)) return true;
-  if (selfAndParentsOf(dir).includes(p)) return true;
-  if (record.init === 'windows-service') return false;
-  if (FLAVOURS[record.init].createsDirs.includes(p)) return true;
-  if (p === guest.linux?.rcLocalPath || p === '/etc/rc.local' || p === '/etc/rc.d/rc.local') return true;
-  const base = p.slice(p.lastIndexOf('/') + 1);
-  return p.startsWith('/etc/') && base.includes(record.serviceName);
+  const allowed = allowedRecordPaths(record, guest);
+  return allowed.files.has(p) || allowed.dirs.has(p);
 }

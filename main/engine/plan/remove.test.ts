@@ -201,15 +201,18 @@ test('remove after two prepares: the record of the second still lists everything
   assert.ok(!second.steps.some((s) => s.id === 'register-insserv'), 'already listed: not added twice');
 });
 
-test('a tampered record: paths outside what an install creates are left alone (and named); a foreign install folder is refused', () => {
+test('a tampered record: a path outside what an install creates refuses the whole record, naming it; a foreign install folder is refused', () => {
   const first = buildPlan(prepareInput(guestFacts()));
-  const record = { ...first.record, files: [...first.record.files, '/etc/passwd', '/usr/bin', '/etc/../etc/shadow', '/etc/systemd/system/other.service'], createdDirs: ['/usr'] };
-  const guest = { ...guestFacts(), existing: { path: '/opt/proactive/guestprep/install.json', record } };
-  const plan = buildRemovePlan({ guest, state: stateAfter({ ...first, record }, { kinds: { '/etc/passwd': 'file', '/usr/bin': 'dir', '/usr': 'dir' } }), guestprepVersion: VERSION, now: LATER });
-  const touched = planArgvs(plan).map((a) => a[1]);
-  for (const p of ['/etc/passwd', '/usr/bin', '/usr', '/etc/../etc/shadow', '/etc/systemd/system/other.service']) assert.ok(!touched.includes(p), p);
-  assert.ok(touched.includes('/etc/systemd/system/proactive-node.service'));
-  assert.match(plan.warnings.join('\n'), /\/etc\/passwd is listed in the install record but is not where Guestprep installs/);
+  for (const extra of ['/etc/passwd', '/usr/bin', '/etc/../etc/shadow', '/etc/systemd/system/other.service']) {
+    const record = { ...first.record, files: [...first.record.files, extra] };
+    const guest = { ...guestFacts(), existing: { path: '/opt/proactive/guestprep/install.json', record } };
+    const refused = (e: unknown) => e instanceof GuestprepError && e.code === 'GUEST_NOT_PREPARED' &&
+      e.message.includes(`/opt/proactive/guestprep/install.json is damaged`) && e.message.includes(JSON.stringify(extra)) && /nothing was removed/.test(e.message);
+    assert.throws(() => removalQueries(guest), refused, extra);
+    assert.throws(() => buildRemovePlan({ guest, state: stateAfter({ ...first, record }), guestprepVersion: VERSION, now: LATER }), refused, extra);
+  }
+  const usr = { ...guestFacts(), existing: { path: '/x', record: { ...first.record, createdDirs: ['/usr'] } } };
+  assert.throws(() => removalQueries(usr), (e: unknown) => e instanceof GuestprepError && /"\/usr" \(in createdDirs\)/.test(e.message));
   for (const installDir of ['/', '/etc', '/opt/../etc']) {
     const bad = { ...guestFacts(), existing: { path: '/x', record: { ...first.record, installDir } } };
     assert.throws(() => removalQueries(bad), (e: unknown) => e instanceof GuestprepError && e.code === 'GUEST_NOT_PREPARED' && /damaged/.test(e.message), installDir);

@@ -23,7 +23,7 @@ import type { Expectation, FileStat, GuestFacts, InstallRecord, Plan, PlanStep }
 import { regText } from '../quote/reg';
 import { gf, writeFileCommands, type Section } from './common';
 import { notPrepared } from './retarget';
-import { checkInstallRecord, recordedPathAllowed } from './record-check';
+import { checkInstallRecord, checkRecordedPaths } from './record-check';
 import { mentions, removeInsservTarget } from './texts/insserv-depend';
 import { newRcLocalText, RC_LOCAL_MARKER, removeRcLocalLine } from './texts/rc-local';
 import { removeAccountLines } from './texts/accounts';
@@ -69,24 +69,17 @@ function installLayout(record: InstallRecord) {
 const pidFile = (record: InstallRecord) => `/var/run/${record.serviceName}.pid`;
 
 /**
- * The record, checked (plan/record-check.ts), with only the paths an install of it can have made: anything
- * else it lists is left alone (and named in the warnings).
+ * The record, checked (plan/record-check.ts): a record that lists any path an install of it cannot have
+ * made is refused whole, before anything is planned, so nothing it lists is deleted.
  */
-function requireRecord(guest: GuestFacts, warnings: string[] = []): InstallRecord {
+function requireRecord(guest: GuestFacts): InstallRecord {
   if (!guest.existing) notPrepared('the install folder');
   const checked = checkInstallRecord(guest);
-  const allowed = (p: string) => {
-    const ok = recordedPathAllowed(checked, guest, p);
-    if (!ok) warnings.push(`${p} is listed in the install record but is not where Guestprep installs: it is left alone`);
-    return ok;
-  };
+  checkRecordedPaths(checked, guest, guest.existing.path);
   const record: InstallRecord = {
     ...checked,
-    files: checked.files.filter(allowed),
-    ...(checked.createdDirs ? { createdDirs: checked.createdDirs.filter(allowed) } : {}),
     ...(checked.insserv ? { insserv: checked.insserv.filter((e) => DEPEND_FILES.includes(e.path) && e.target === checked.serviceName) } : {}),
   };
-  if (record.rcLocal && !allowed(record.rcLocal.path)) delete record.rcLocal;
   if (record.serviceAccount && record.serviceAccount.user !== record.serviceUser) delete record.serviceAccount;
   const windows = record.init === 'windows-service';
   if (windows !== (guest.osType === 'windows')) {
@@ -199,7 +192,7 @@ function removeAccount(record: InstallRecord, state: RemovalState, done: string[
 export function buildRemovePlan(input: RemovePlanInput): Plan {
   const { guest, state } = input;
   const warnings: string[] = [];
-  const record = requireRecord(guest, warnings);
+  const record = requireRecord(guest);
   const windows = record.init === 'windows-service';
   const layout = installLayout(record);
   const kind = (p: string): PathKind => state.kinds[p] ?? 'absent';

@@ -65,7 +65,8 @@ export async function buildArchiveDisks(
   opts: { signal?: AbortSignal; log: (message: string) => void; removeDir?: boolean },
 ): Promise<ArchiveDisks | undefined> {
   if (!archiveDisksEnabled()) return undefined;
-  mkdirSync(dir, { recursive: true });
+  // Under the private state folder (run/state.ts): created 0700 as well.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const images = uploads.map((u) => ({ id: u.id, path: join(dir, `${u.id}.sqfs`) }));
   const remove = () => {
     for (const i of images) rmSync(i.path, { force: true });

@@ -29,7 +29,7 @@ import { DEFAULT_INSTALL_DIR } from './defaults';
 import { checkArchives, copyPlan, diskUploads, earlySettings, openUpload, planFor, prepare, PrepareHooks, PrepareReport, reportBase } from './prepare';
 import { processJournal } from './run-common';
 import { checkSettingsEarly } from '../settings/validate';
-import { stateDir } from './state';
+import { ensureStateDir, stateDir } from './state';
 import { ArchiveDisks, batchDisksDir, buildArchiveDisks, diskDevices, removeStaleDisks } from './archive-disks';
 
 export interface BatchRequest {
@@ -108,7 +108,7 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
   let archiveDisksMs: number | undefined;
   if (slots.some((s) => !s.result)) {
     const td = Date.now();
-    removeStaleDisks(stateDir());
+    removeStaleDisks(ensureStateDir());
     disks = await buildArchiveDisks(batchDisksDir(stateDir()), diskUploads(archives), {
       signal: hooks.signal,
       log: (message) => { for (const s of slots) if (!s.result) s.emit({ type: 'log', level: 'warn', message }); },

@@ -60,7 +60,6 @@ test('everything else that is not an RM URL is refused with a fix', () => {
   rejects('pnp://rm:12x', /port/);
   rejects('pnp://rm:', /port/);
   rejects('pnp://rm example', /contains a space/, /remove the spaces/);
-  rejects('pnp://rm\texample', /contains a tab \(U\+0009\)/);
   // A line break is named as one, not as "spaces" (it came from a pasted multi-line value).
   rejects('pnp://rm.lab\n:64738', /contains a line break \(U\+000A\)/, /on one line/);
   rejects('pnp://rm\u0007x', /control character \(U\+0007\)/);
@@ -72,6 +71,18 @@ test('everything else that is not an RM URL is refused with a fix', () => {
   rejects('pnp://-rm', /host name/);
   rejects('pnp://999.1.1.1', /IPv4/);
   rejects('pnp://1.2.3', /IPv4/);
-  rejects('pnp://rmé.org', /non-ASCII/);
+  rejects('pnp://rmé.org', /not a plain ASCII character/);
   rejects('pnp://rm;reboot', /host name/);
+});
+
+test('a line break, a tab or another control character is named as such, not as a space', () => {
+  rejects('pnp://rm\nExecStartPre=/bin/sh', /"pnp:\/\/rm\\nExecStartPre=\/bin\/sh" contains a line break \(U\+000A\)/, /on one line/);
+  rejects('pnp://rm\r\nx', /contains a line break \(U\+000D\)/);
+  rejects('pnp://rm\texample', /contains a control character \(U\+0009, a tab\)/, /without control characters/);
+  rejects('pnp://rm\u0000x', /contains a control character \(U\+0000\)/);
+  rejects('pnp://rm\u007fx', /contains a control character \(U\+007F\)/);
+  rejects('pnp://rm\u00a0x', /contains "\u00a0" \(U\+00A0\), which is not a plain ASCII character/);
+  rejects('pnp://rmé.org', /contains "é" \(U\+00E9\), which is not a plain ASCII character/, /punycode/);
+  // Surrounding blanks (a pasted value) are still trimmed.
+  assert.equal(parseRmUrl('  pnp://rm.example.org\n').host, 'rm.example.org');
 });

@@ -11,6 +11,12 @@ export interface Flavour {
    * Inspection says which exist; the plan records those it creates, and `remove` deletes them again.
    */
   createsDirs: readonly string[];
+  /**
+   * Every file and link build() may create for a service of this name, outside the install directory's
+   * fixed layout (plan/install-layout.ts) and rc.local: exactly these names, built by the same helpers as
+   * build(). `remove` and an update delete nothing else that a record lists (plan/record-check.ts).
+   */
+  ownFiles(serviceName: string, installDir: string): string[];
   /** The steps after the launcher is written: install and enable the boot service. */
   build(ctx: PlanContext): Section;
   /**

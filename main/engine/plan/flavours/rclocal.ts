@@ -4,12 +4,18 @@
 // owner (the install makes it executable) so that `remove` restores the file exactly.
 
 import type { InstallRecord } from '../../types';
-import { gf, rootTextFile, type PlanContext, type Section } from '../common';
+import { gf, installLayout, rootTextFile, type PlanContext, type Section } from '../common';
 import { insertRcLocalLine, rcLocalLine } from '../texts/rc-local';
 import type { Flavour } from './flavour';
 import { controlScriptFile, supervisorSentences } from './control-script';
 
-const scriptPath = (ctx: PlanContext) => `${ctx.paths.guestprep}/${ctx.settings.serviceName}`;
+/** The control script and the saved original rc.local, in Guestprep's folder of the install directory. */
+export function rcLocalOwnFiles(serviceName: string, installDir: string) {
+  const guestprep = installLayout(installDir).guestprep;
+  return { script: `${guestprep}/${serviceName}`, orig: `${guestprep}/rc.local.orig` };
+}
+
+const scriptPath = (ctx: PlanContext) => rcLocalOwnFiles(ctx.settings.serviceName, ctx.paths.dir).script;
 
 /**
  * What rc.local was like before the first install: from the earlier record when this run updates an
@@ -26,6 +32,10 @@ function previousState(ctx: PlanContext, rcPath: string): NonNullable<InstallRec
 export const rcLocalFlavour: Flavour = {
   init: 'rclocal',
   createsDirs: [],
+  ownFiles(serviceName: string, installDir: string): string[] {
+    const f = rcLocalOwnFiles(serviceName, installDir);
+    return [f.script, f.orig];
+  },
   build(ctx: PlanContext): Section {
     const { paths, linux, previousFiles } = ctx;
     const script = scriptPath(ctx);
@@ -33,7 +43,7 @@ export const rcLocalFlavour: Flavour = {
     const rcPath = linux.rcLocalPath ?? '/etc/rc.local';
     const original = linux.rcLocalText;
     const exists = original !== undefined && original.trim() !== '';
-    const origPath = `${paths.guestprep}/rc.local.orig`;
+    const origPath = rcLocalOwnFiles(ctx.settings.serviceName, paths.dir).orig;
     const createdEarlier = previousFiles.includes(rcPath);
     const savedEarlier = previousFiles.includes(origPath);
     const saveNow = exists && !savedEarlier && !createdEarlier;

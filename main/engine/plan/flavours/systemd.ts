@@ -51,6 +51,10 @@ function unitFiles(ctx: PlanContext) {
 export const systemdFlavour: Flavour = {
   init: 'systemd',
   createsDirs: ['/etc/systemd', UNIT_DIR, WANTS_DIR, '/etc/sysusers.d', '/etc/tmpfiles.d'],
+  ownFiles(serviceName: string): string[] {
+    const p = systemdPaths(serviceName);
+    return [p.main, p.setup, p.sysusers, p.tmpfiles, p.wants];
+  },
   build(ctx: PlanContext): Section {
     const { settings, paths } = ctx;
     const svc = settings.serviceName;

@@ -26,6 +26,11 @@ export function sysvLinks(layout: SysvLayout, serviceName: string): Array<{ path
   ];
 }
 
+/** The init script of the service in a layout's init.d. */
+export function sysvScriptPath(layout: SysvLayout, serviceName: string): string {
+  return `${LAYOUTS[layout].initDir}/${serviceName}`;
+}
+
 function layoutOf(ctx: PlanContext): SysvLayout {
   const layout = ctx.linux.sysvLayout;
   if (!layout) {
@@ -38,10 +43,14 @@ function layoutOf(ctx: PlanContext): SysvLayout {
 export const sysvinitFlavour: Flavour = {
   init: 'sysvinit',
   createsDirs: [],
+  ownFiles(serviceName: string): string[] {
+    // The record does not say which layout the guest had: either one's exact names.
+    return (Object.keys(LAYOUTS) as SysvLayout[]).flatMap((l) => [sysvScriptPath(l, serviceName), ...sysvLinks(l, serviceName).map((x) => x.path)]);
+  },
   build(ctx: PlanContext): Section {
     const layout = layoutOf(ctx);
     const svc = ctx.settings.serviceName;
-    const script = `${LAYOUTS[layout].initDir}/${svc}`;
+    const script = sysvScriptPath(layout, svc);
     const file = controlScriptFile(ctx, script);
     const links = sysvLinks(layout, svc);
 
@@ -80,7 +89,7 @@ export const sysvinitFlavour: Flavour = {
   },
   retarget(ctx: PlanContext): Section {
     // The script's header names the node and its manager, and it hands the credentials file to the user.
-    const file = controlScriptFile(ctx, `${LAYOUTS[layoutOf(ctx)].initDir}/${ctx.settings.serviceName}`);
+    const file = controlScriptFile(ctx, sysvScriptPath(layoutOf(ctx), ctx.settings.serviceName));
     return {
       steps: [{ id: 'rewrite-init-script', title: 'Rewrite the init script for the new manager', commands: file.commands }],
       expectations: [file.expectation],

@@ -28,6 +28,22 @@ export interface WindowsPaths {
   guest: { dir: string; jre: string; node: string; logs: string; guestprep: string; startCmd: string; credentials: string; wrapper: string; record: string; startScript: string; java: string };
 }
 
+/** The guest spellings of the install folder's fixed layout (what does not depend on the archives). */
+export function windowsGuestLayout(dir: string): Omit<WindowsPaths['guest'], 'startScript' | 'java'> {
+  const g = windowsGuestPath(dir);
+  return {
+    dir: g,
+    jre: `${g}/jre`,
+    node: `${g}/node`,
+    logs: `${g}/node/logs`,
+    guestprep: `${g}/guestprep`,
+    startCmd: `${g}/guestprep/start-node.cmd`,
+    credentials: `${g}/guestprep/credentials.cred`,
+    wrapper: `${g}/guestprep/${WRAPPER_GUEST_NAME}`,
+    record: `${g}/guestprep/install.json`,
+  };
+}
+
 export function windowsPaths(input: BuildPlanInput): WindowsPaths {
   const dir = input.settings.installDir;
   const script = input.proactive.windowsStartScript;
@@ -51,18 +67,10 @@ export function windowsPaths(input: BuildPlanInput): WindowsPaths {
     javaHome: jreHome,
     logFile: `${dir}\\node\\logs\\guestprep-service.log`,
   };
-  const g = windowsGuestPath(dir);
+  const layout = windowsGuestLayout(dir);
   const guest = {
-    dir: g,
-    jre: `${g}/jre`,
-    node: `${g}/node`,
-    logs: `${g}/node/logs`,
-    guestprep: `${g}/guestprep`,
-    startCmd: `${g}/guestprep/start-node.cmd`,
-    credentials: `${g}/guestprep/credentials.cred`,
-    wrapper: `${g}/guestprep/${WRAPPER_GUEST_NAME}`,
-    record: `${g}/guestprep/install.json`,
-    startScript: `${g}/node/${script}`,
+    ...layout,
+    startScript: `${layout.dir}/node/${script}`,
     java: `${windowsGuestPath(jreHome)}/bin/java.exe`,
   };
   return { win, guest };
