@@ -13,7 +13,7 @@ const FIX = 'Use --install-dir with an absolute path under /opt/ or /usr/local/,
 
 export function resolveInstallDir(given: string | undefined): string {
   const dir = given ?? DEFAULT_INSTALL_DIR;
-  const bad = (why: string): never => fail('SETTING_INVALID', `the install directory ${JSON.stringify(dir)} ${why}`, FIX);
+  const bad = (why: string): never => fail('SETTING_INVALID', `the install directory ${JSON.stringify(dir)} ${why}`, FIX, { field: 'installDir' });
 
   if (!dir.startsWith('/')) bad('is not an absolute path');
   if (!/^[A-Za-z0-9._/-]+$/.test(dir)) bad('has characters other than letters, digits, ".", "_", "-" and "/"');

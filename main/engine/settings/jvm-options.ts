@@ -24,12 +24,12 @@ function describeBad(opt: string): string {
 export function validateJvmOptions(given: readonly string[] | undefined): string[] {
   const options = [...(given ?? [])];
   if (options.length > MAX_OPTIONS) {
-    fail('SETTING_INVALID', `${options.length} JVM options is more than ${MAX_OPTIONS}`, 'Give fewer --jvm-option values.');
+    fail('SETTING_INVALID', `${options.length} JVM options is more than ${MAX_OPTIONS}`, 'Give fewer --jvm-option values.', { field: 'jvmOptions' });
   }
   for (const opt of options) {
     if (opt.length > MAX_LENGTH || !OPTION.test(opt)) {
       fail('SETTING_INVALID', `the JVM option ${JSON.stringify(opt)} ${opt.length > MAX_LENGTH ? 'is too long' : describeBad(opt)}`,
-        'Give each option separately (--jvm-option -Xmx2g --jvm-option -Dname=value), using only letters, digits and . _ : = + , / @ -');
+        'Give each option separately (--jvm-option -Xmx2g --jvm-option -Dname=value), using only letters, digits and . _ : = + , / @ -', { field: 'jvmOptions' });
     }
   }
   return options;

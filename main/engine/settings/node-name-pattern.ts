@@ -11,7 +11,7 @@ export { isNodeNamePattern, type NodeNameContext };
 /** Expands `{n}` and `{hostname}`; refuses unknown placeholders, stray braces and a missing hostname. */
 export function expandNodeName(pattern: string, ctx: NodeNameContext): string {
   const v = expand(pattern, ctx);
-  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, `${v.problem.fix} (--node-name "node-{n}").`);
+  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, `${v.problem.fix} (--node-name "node-{n}").`, { field: 'nodeName' });
   return v.value;
 }
 

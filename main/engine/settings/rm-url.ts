@@ -9,6 +9,6 @@ export { DEFAULT_PORTS } from '../../rules/rm-url';
 
 export function parseRmUrl(input: string): RmUrl {
   const v = checkRmUrl(input);
-  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, `Check --rm-url: ${v.problem.fix}.`);
+  if (!v.ok) return fail('SETTING_INVALID', v.problem.message, `Check --rm-url: ${v.problem.fix}.`, { field: 'rmUrl' });
   return v.value;
 }

@@ -168,3 +168,22 @@ test('the shape is checked: unknown keys, wrong types', () => {
   rejects(() => validateSettings({} as unknown as SettingsInput, ctx()), 'SETTING_INVALID', /rmUrl is missing/);
   rejects(() => validateSettings(input({ rmUrl: 'http://rm:8080' }), ctx()), 'SETTING_INVALID', /web portal/);
 });
+
+test('each refused setting names its field, so a form shows the error under it without reading the words', () => {
+  const fieldOf = (over: Partial<SettingsInput>, c = ctx()) => {
+    try {
+      validateSettings(input(over), c);
+    } catch (e) {
+      return (e as GuestprepError).field;
+    }
+    return 'accepted';
+  };
+  assert.equal(fieldOf({ rmUrl: 'http://rm:8080' }), 'rmUrl');
+  assert.equal(fieldOf({ nodeName: 'a b' }), 'nodeName');
+  assert.equal(fieldOf({ nodeSource: 'a b' }), 'nodeSource');
+  assert.equal(fieldOf({ workers: 'x' }), 'workers');
+  assert.equal(fieldOf({ jvmOptions: ['-Da=$(id)'] }), 'jvmOptions');
+  assert.equal(fieldOf({ serviceUser: 'Root!' }), 'serviceUser');
+  assert.equal(fieldOf({ serviceName: 'sshd' }), 'serviceName');
+  assert.equal(fieldOf({ installDir: 'relative' }), 'installDir');
+});

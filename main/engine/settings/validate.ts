@@ -27,16 +27,16 @@ function resolveCredentials(input: SettingsInput, ctx: ValidateContext): NodeSet
   if (input.credentialsFile === undefined && !ctx.credentials) return undefined;
   if (!ctx.credentials) {
     fail('CREDENTIALS_UNREADABLE', `could not read the credentials file ${input.credentialsFile}`,
-      'Check that the file given with --credentials exists and is readable.');
+      'Check that the file given with --credentials exists and is readable.', { field: 'credentialsFile' });
   }
   const { hostPath, bytes } = ctx.credentials;
   if (bytes === 0) {
     fail('SETTING_INVALID', `the credentials file ${hostPath} is empty`,
-      'Create the credentials with the server\'s create-cred tool (proactive-create-cred) and give that file with --credentials.');
+      'Create the credentials with the server\'s create-cred tool (proactive-create-cred) and give that file with --credentials.', { field: 'credentialsFile' });
   }
   if (bytes > MAX_CREDENTIALS_BYTES) {
     fail('SETTING_INVALID', `the credentials file ${hostPath} is ${bytes} bytes; credentials files are much smaller (at most 64 KiB)`,
-      'Check that --credentials names the .cred file made by create-cred, not another file.');
+      'Check that --credentials names the .cred file made by create-cred, not another file.', { field: 'credentialsFile' });
   }
   return { hostPath, bytes };
 }
@@ -48,17 +48,17 @@ function resolveCredentials(input: SettingsInput, ctx: ValidateContext): NodeSet
 function existingDefaults(input: SettingsInput, guest: GuestFacts): Pick<SettingsInput, 'installDir' | 'serviceName' | 'serviceUser'> {
   const rec = guest.existing?.record;
   if (!rec) return { installDir: input.installDir, serviceName: input.serviceName, serviceUser: input.serviceUser };
-  const clash = (flag: string, given: string | undefined, had: string) => {
+  const clash = (flag: string, given: string | undefined, had: string, field: string) => {
     const same = given !== undefined && (isWindowsPath(had) ? given.replace(/\//g, '\\').toLowerCase() === had.toLowerCase() : given === had);
     if (given !== undefined && !same) {
       fail('SETTING_INVALID',
         `this image already has a Guestprep install (${rec.installDir}, service ${rec.serviceName}, user ${rec.serviceUser}) and ${flag} ${given} differs from it`,
-        `Leave out ${flag} to update the existing install in place (or use ${flag} ${had}), or start again from a copy of the image without it.`);
+        `Leave out ${flag} to update the existing install in place (or use ${flag} ${had}), or start again from a copy of the image without it.`, { field });
     }
   };
-  clash('--install-dir', input.installDir, rec.installDir);
-  clash('--service-name', input.serviceName, rec.serviceName);
-  clash('--service-user', input.serviceUser, rec.serviceUser);
+  clash('--install-dir', input.installDir, rec.installDir, 'installDir');
+  clash('--service-name', input.serviceName, rec.serviceName, 'serviceName');
+  clash('--service-user', input.serviceUser, rec.serviceUser, 'serviceUser');
   return { installDir: rec.installDir, serviceName: rec.serviceName, serviceUser: rec.serviceUser };
 }
 

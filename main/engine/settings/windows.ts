@@ -28,7 +28,7 @@ export function resolveWindowsInstallDir(given: string | undefined, systemDrive:
   const raw = given ?? `${drive}:\\${WINDOWS_DEFAULT_INSTALL_FOLDER}`;
   const dir = raw.replace(/\//g, '\\');
   const fix = `Use --install-dir with a folder on the system drive, e.g. ${drive}:\\${WINDOWS_DEFAULT_INSTALL_FOLDER} (letters, digits, spaces, ".", "_", "-").`;
-  const bad = (why: string): never => fail('SETTING_INVALID', `the install directory ${JSON.stringify(raw)} ${why}`, fix);
+  const bad = (why: string): never => fail('SETTING_INVALID', `the install directory ${JSON.stringify(raw)} ${why}`, fix, { field: 'installDir' });
   const m = /^([A-Za-z]):\\(.*)$/.exec(dir);
   if (!m) bad('is not an absolute Windows path (like C:\\ProActive)');
   const [, letter, rest] = m!;
@@ -56,7 +56,7 @@ export function windowsGuestPath(winPath: string): string {
 export function resolveWindowsServiceUser(given: string | undefined): string {
   if (given === undefined || given.toLowerCase() === WINDOWS_SERVICE_USER.toLowerCase()) return WINDOWS_SERVICE_USER;
   return fail('SETTING_INVALID', `on Windows guests the service runs as LocalSystem, not ${JSON.stringify(given)}`,
-    'Leave out --service-user (Guestprep cannot create a Windows account or store its password offline). To run the node as another account, change the service\'s "Log On" in services.msc after the first boot.');
+    'Leave out --service-user (Guestprep cannot create a Windows account or store its password offline). To run the node as another account, change the service\'s "Log On" in services.msc after the first boot.', { field: 'serviceUser' });
 }
 
 /** Everything the start .cmd will contain, checked for cmd.exe before any plan is built. */

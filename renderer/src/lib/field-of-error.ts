@@ -1,17 +1,13 @@
-// 'settings.validate' answers with one ErrorData, not per field: this maps it to the form field it is
-// about (from the engine's message wording), so the error is shown under the field to fix.
+// Which form field an error is about: the engine says so itself (`field` on the error data: `nodeName`,
+// or `settings.nodeName` from the backend's request check), so the error is shown under the field to fix.
+// No English is matched: an error without a field (or with one the form lacks) is shown for the whole form.
 
 import type { ErrorData } from '../../../main/contract/contract';
 import type { ManagerForm } from '../store/wizard';
 
+const FORM_FIELDS: ReadonlySet<keyof ManagerForm> = new Set(['rmUrl', 'nodeSource', 'nodeName', 'workers', 'credentialsFile', 'serviceUser', 'jvmOptions']);
+
 export function fieldOfError(e: ErrorData): keyof ManagerForm | undefined {
-  const m = `${e.message} ${e.fix}`.toLowerCase();
-  if (e.code === 'CREDENTIALS_UNREADABLE' || m.includes('credentials')) return 'credentialsFile';
-  if (m.includes('workers')) return 'workers';
-  if (m.includes('node source')) return 'nodeSource';
-  if (m.includes('node name') || m.includes('hostname')) return 'nodeName';
-  if (m.includes('service user')) return 'serviceUser';
-  if (m.includes('jvm option')) return 'jvmOptions';
-  if (m.includes('resource manager url') || m.includes('rm-url') || m.includes('web portal') || /\b(pnp|pnps|pamr|rmi):\/\//.test(m)) return 'rmUrl';
-  return undefined;
+  const name = e.field?.replace(/^settings\./, '').split('.')[0];
+  return name && FORM_FIELDS.has(name as keyof ManagerForm) ? (name as keyof ManagerForm) : undefined;
 }

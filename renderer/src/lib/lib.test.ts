@@ -3,15 +3,14 @@ import { fieldOfError } from './field-of-error';
 import { checkJavaForGuest } from './compat';
 
 describe('fieldOfError', () => {
-  it('maps engine messages to fields', () => {
-    const e = (message: string, fix = '') => fieldOfError({ code: 'SETTING_INVALID', message, fix });
-    expect(e('the node source "a b" is not valid')).toBe('nodeSource');
-    expect(e("the guest's hostname \"x_\" cannot be used as the node name")).toBe('nodeName');
-    expect(e('3.x nodes have no workers option')).toBe('workers');
-    expect(e('the service user "Root!" is not a valid user name')).toBe('serviceUser');
-    expect(e('http://x: that is the web portal, not the Resource Manager URL')).toBe('rmUrl');
-    expect(fieldOfError({ code: 'CREDENTIALS_UNREADABLE', message: 'could not read /x', fix: '' })).toBe('credentialsFile');
-    expect(e('the install directory "/" is the root')).toBeUndefined();
+  it('takes the field the engine names, never the wording', () => {
+    const e = (field: string | undefined, message = 'x') => fieldOfError({ code: 'SETTING_INVALID', message, fix: '', ...(field ? { field } : {}) });
+    expect(e('nodeSource')).toBe('nodeSource');
+    expect(e('settings.workers')).toBe('workers');
+    expect(e('settings.jvmOptions.2')).toBe('jvmOptions');
+    expect(e('credentialsFile')).toBe('credentialsFile');
+    expect(e('installDir')).toBeUndefined();
+    expect(e(undefined, 'the node source "a b" is not valid')).toBeUndefined();
   });
 });
 

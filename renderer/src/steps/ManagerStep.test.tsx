@@ -52,7 +52,7 @@ describe('ManagerStep', () => {
     setup({
       'settings.validate': (r) =>
         r.settings.nodeSource === 'bad source'
-          ? err('SETTING_INVALID', 'the node source "bad source" is not valid', 'Use letters, digits, dots, dashes and underscores.')
+          ? err('SETTING_INVALID', 'the node source "bad source" is not valid', 'Use letters, digits, dots, dashes and underscores.', { field: 'nodeSource' })
           : { settings: plan().settings, warnings: ['pamr: give the router'] },
     });
     await userEvent.type(screen.getByLabelText('Resource Manager URL'), 'pnp://rm.lab');
@@ -65,6 +65,14 @@ describe('ManagerStep', () => {
     await userEvent.clear(screen.getByLabelText('Node source'));
     await waitFor(() => expect(next().disabled).toBe(false));
     expect(screen.getByLabelText('Settings warnings').textContent).toMatch(/give the router/);
+  });
+
+  it('an error the engine ties to no field of the form is shown for the whole form', async () => {
+    setup({ 'settings.validate': () => err('SETTING_INVALID', 'no Java runtime: the ProActive archive does not bundle one', 'Give a Linux JRE archive.') });
+    await userEvent.type(screen.getByLabelText('Resource Manager URL'), 'pnp://rm.lab');
+    await waitFor(() => expect(document.getElementById('settings-error')).not.toBeNull());
+    expect(document.getElementById('settings-error')!.textContent).toMatch(/no Java runtime.*Give a Linux JRE archive/);
+    expect(document.getElementById('rmUrl-error')).toBeNull();
   });
 
   it('node name placeholder is the guest hostname; workers disabled for 3.x', () => {

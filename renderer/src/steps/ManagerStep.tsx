@@ -6,7 +6,7 @@
 import { useEffect, type ReactNode } from 'react';
 import type { ErrorData } from '../../../main/contract/contract';
 import { useWizard } from '../api/context';
-import { Warnings } from '../components/ErrorBox';
+import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { NodeNamePreview } from '../components/NodeNamePreview';
 import { StepHeading } from '../components/StepHeading';
 import { fieldOfError } from '../lib/field-of-error';
@@ -93,7 +93,9 @@ export function ManagerStep() {
   const urlTyped = form.rmUrl.trim() !== '';
   const current = validation.seq === formSeq;
   const backendError: ErrorData | undefined = current && validation.status === 'error' ? validation.error : undefined;
-  const errField = backendError ? fieldOfError(backendError) ?? 'rmUrl' : undefined;
+  const errField = backendError ? fieldOfError(backendError) : undefined;
+  // An error the engine ties to no field of this form (the Java runtime, the install folder...) is shown for the whole form.
+  const formError = backendError && !errField ? backendError : undefined;
   const errorFor = (f: keyof ManagerForm) => (errField === f && backendError ? backendError : undefined);
   const urlError = urlTyped && !url.ok ? url.problem : errorFor('rmUrl');
   const legacy = generation === 'legacy';
@@ -172,6 +174,7 @@ export function ManagerStep() {
           </>
         )}
       </form>
+      {formError ? <ErrorBox error={formError} id="settings-error" title="The settings cannot be used" /> : null}
       {retargeting ? null : (
       <>
       <div aria-live="polite" className="status-line" data-testid="validation-status">
