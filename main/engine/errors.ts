@@ -47,6 +47,8 @@ export type ErrorCode =
   // appliance and execution
   | 'LIBGUESTFS_MISSING'
   | 'QEMU_IMG_MISSING'
+  /** The appliance had to be killed after writing (it did not finish `quit`): its writes may not be in the overlay. */
+  | 'APPLIANCE_SHUTDOWN_FAILED'
   | 'APPLIANCE_LAUNCH_FAILED'
   | 'APPLIANCE_CACHE_BROKEN'
   | 'STEP_FAILED'

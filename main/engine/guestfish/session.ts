@@ -9,7 +9,7 @@
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { GuestprepError, fail } from '../errors';
 import { gfQuote } from '../quote/guestfish';
 import { classifyLaunchFailure, hypervisorEnv, Hypervisor } from './hypervisor';
@@ -73,6 +73,10 @@ export class GuestfishSession {
   private exitWaiters: Array<() => void> = [];
   private tail: string[] = [];
   private closed = false;
+  /** kill() was needed (the session did not end by `quit`). */
+  private killed = false;
+  /** The appliance's processes found when killing guestfish, waited for until they are gone. */
+  private appliancePids: number[] = [];
   /** When the last command finished: a pipelined command starts in the appliance only then. */
   private lastDoneAt = 0;
   /**
@@ -166,35 +170,48 @@ export class GuestfishSession {
     });
   }
 
-  /** Ends the session cleanly (`quit`) and waits for guestfish to exit; kills it after a grace period. */
-  async close(graceMs = 30_000): Promise<void> {
-    if (this.exited) return;
+  /**
+   * Ends the session cleanly (`quit`: the appliance unmounts, syncs and powers off) and waits for guestfish
+   * to exit. Returns false when it had to be killed after the grace period: what the appliance wrote may
+   * then not all be in the overlay, so a caller about to commit must not (transaction.ts fails the run).
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<boolean> {
+    if (this.exited) return this.exited.code === 0 && !this.killed;
     this.closed = true;
     this.child.stdin!.end('quit\n');
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.waitExit();
     clearTimeout(timer);
+    await this.applianceGone();
+    return !this.killed;
   }
 
-  /** Kills guestfish; its appliance (qemu) dies with it because guestfish owns it. */
+  /**
+   * Kills guestfish and its appliance. guestfish stops its qemu when it quits, not when it is killed: a
+   * SIGTERM leaves qemu running, orphaned, with the overlay and the image's files open (seen as a commit
+   * refused with `Failed to get "resize" lock` on a flat VMDK extent). So the appliance's processes are
+   * found first (guestfish's descendants) and killed with it.
+   */
   kill(): void {
     if (this.exited || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
+    this.killed = true;
     const pid = this.child.pid;
+    this.appliancePids = descendants(pid);
+    this.child.kill('SIGTERM');
+    for (const p of this.appliancePids) signal(p, 'SIGKILL');
     setTimeout(() => {
-      if (!this.exited) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
+      if (!this.exited) signal(pid, 'SIGKILL');
     }, 5000).unref();
   }
 
-  waitExit(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((r) => this.exitWaiters.push(r));
+  /** Waits (a few seconds at most) until the killed appliance's processes are really gone. */
+  private async applianceGone(): Promise<void> {
+    for (let i = 0; i < 50 && this.appliancePids.some(isRunning); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  async waitExit(): Promise<void> {
+    if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
+    await this.applianceGone();
   }
 
   private trace(done: Pending): void {
@@ -265,6 +282,59 @@ export class GuestfishSession {
     if (this.exited.signal) return `guestfish was stopped (${this.exited.signal})`;
     return `guestfish exited with code ${this.exited.code}`;
   }
+}
+
+/** How long `quit` may take: unmounting and syncing what a run wrote, under emulation on a busy host. */
+export const CLOSE_GRACE_MS = 180_000;
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every descendant of a process, from /proc (Linux: the only host libguestfs runs on). */
+export function descendants(root: number, procDir = '/proc'): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync(procDir);
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // stat: "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`${procDir}/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
+  }
+  return out;
 }
 
 function launchError(output: string): GuestprepError {

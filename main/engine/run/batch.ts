@@ -219,11 +219,12 @@ export async function prepareBatch(req: BatchRequest, hooks: BatchHooks = {}): P
         }
       }
       // `quit` unmounts and syncs every drive; only then are the overlays complete.
+      // An appliance killed instead of shut down may not have flushed what it wrote: same as one that died.
       const died = !session.alive;
-      await session.close();
+      const clean = await session.close();
       for (const slot of group) {
         if (slot.result || alone.includes(slot)) continue;
-        if (!slot.verified || died) {
+        if (!slot.verified || died || !clean) {
           // Not reached, or written in an appliance that died: start over on a fresh overlay.
           await slot.tx!.abandon(new Error('the appliance stopped'));
           slot.tx = undefined;

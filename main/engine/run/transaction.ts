@@ -203,8 +203,9 @@ export class ImageTransaction {
       this.sessionRef = undefined;
       return result;
     }
-    await this.session.close();
+    const clean = await this.session.close();
     this.sessionRef = undefined;
+    if (!clean) applianceNotShutDown();
     this.seal();
     this.checkAborted();
     return result;
@@ -325,4 +326,13 @@ export class ImageTransaction {
     this.opts.journal.update(this.run.id, phase, extra);
     this.phase = phase;
   }
+}
+
+/**
+ * The appliance had to be killed instead of shutting down: what it wrote may not all have reached the
+ * overlay, so the verification proves nothing about the overlay and nothing may be committed.
+ */
+export function applianceNotShutDown(): never {
+  return fail('APPLIANCE_SHUTDOWN_FAILED', 'The appliance did not shut down cleanly after writing, so its writes may not all be in the temporary overlay. Nothing was committed and the image was not changed.',
+    'Run again. If it happens again, the host is too busy or short of memory for the appliance to finish in time: close other virtual machines and retry.');
 }
