@@ -2,6 +2,7 @@
 // (in pieces short enough for guestfish's line buffer), and the common steps.
 
 import { gfQuote, GF_MAX_LINE } from '../quote/guestfish';
+import { startScriptForGuest } from '../archive/detect';
 import type {
   Expectation, GfCommand, GuestFacts, InstallRecord, JreInfo, LinuxBootFacts, NodeSettings, PlanStep, ProactiveInfo, UploadRef,
 } from '../types';
@@ -36,7 +37,7 @@ export function installPaths(settings: NodeSettings, proactive: ProactiveInfo, j
     launcher: `${guestprep}/start-node.sh`,
     record: `${guestprep}/install.json`,
     credentials: `${guestprep}/credentials.cred`,
-    startScript: `${node}/${proactive.startScript}`,
+    startScript: `${node}/${startScriptForGuest(proactive, 'linux')}`,
     javaHome: jre ? `${dir}/jre` : `${node}/jre`,
   };
 }
