@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCHIVE_EXTENSIONS, IMAGE_EXTENSIONS, partitionByExtension } from './files';
 import { fieldOfError } from './field-of-error';
-import { checkJavaForGuest } from './compat';
+import { checkJavaForGuest, checkProactiveForGuest } from './compat';
 
 describe('files', () => {
   it('accepts by extension, case-insensitively, keeps order', () => {
@@ -33,5 +33,19 @@ describe('checkJavaForGuest', () => {
     expect(checkJavaForGuest({ os: 'linux', arch: 'i386' }, g)).toEqual({ warnings: [expect.stringMatching(/32-bit/)] });
     expect(checkJavaForGuest({ os: 'unknown', arch: 'amd64' }, g).warnings).toHaveLength(1);
     expect(checkJavaForGuest({ os: 'linux', arch: 'x64' }, g)).toEqual({ warnings: [] });
+  });
+});
+
+describe('checkProactiveForGuest', () => {
+  const pa = (scripts: { startScript?: string; windowsStartScript?: string }, generation: 'modern' | 'legacy' = 'modern') =>
+    ({ archivePath: '/dl/node.zip', generation, version: '13.0.0', ...scripts });
+  it('refuses only an archive without the start script of the guest\'s OS', () => {
+    const linux = { osType: 'linux', arch: 'x86_64' };
+    const windows = { osType: 'windows', arch: 'x86_64' };
+    expect(checkProactiveForGuest(pa({ windowsStartScript: 'bin/proactive-node.bat' }), windows)).toEqual({ warnings: [] });
+    expect(checkProactiveForGuest(pa({ startScript: 'bin/proactive-node' }), linux)).toEqual({ warnings: [] });
+    expect(checkProactiveForGuest(pa({ windowsStartScript: 'bin/proactive-node.bat' }), linux).error?.fix).toMatch(/activeeon_enterprise-node-linux-x64-13\.0\.0\.zip/);
+    expect(checkProactiveForGuest(pa({ startScript: 'bin/unix/rm-start-node' }, 'legacy'), windows).error?.message)
+      .toBe('node.zip is the ProActive node distribution for Linux: it has bin/unix/rm-start-node but not bin\\windows\\rm-start-node.bat, the start script the node needs in this Windows guest.');
   });
 });
