@@ -61,6 +61,22 @@ function rawDisk(name: string): string {
   return p;
 }
 
+test('a Windows-only node distribution is detected, then refused against a Linux guest by settings.validate and plan.preview', async () => {
+  const { backend } = setup();
+  const winOnly = await makeSampleProactive(root, { generation: 'modern', kind: 'zip', scripts: 'windows' });
+  const p = await backend['archive.detect']({ path: winOnly, role: 'proactive' });
+  assert.ok(p.role === 'proactive' && p.info.windowsStartScript === 'bin/proactive-node.bat' && p.info.startScript === undefined);
+  const proactive = p.info as ProactiveInfo;
+  const jre = (await backend['archive.detect']({ path: jrePath, role: 'jre' })).info as JreInfo;
+  const guest = guestFacts();
+  const refused = (e: unknown) => e instanceof GuestprepError && e.code === 'PROACTIVE_NOT_FOUND' &&
+    /activeeon_enterprise-node-windows-x64-13\.0\.0\.zip is the ProActive node distribution for Windows/.test(e.message) &&
+    /activeeon_enterprise-node-linux-x64-13\.0\.0\.zip/.test(e.fix);
+  await assert.rejects(backend['settings.validate']({ settings: { rmUrl: 'pnp://rm' }, guest, jre, proactive }), refused);
+  const imageInfo = { path: '/vms/n.vdi', format: 'vdi' as const, virtualSize: 8 << 30, fileSize: 2 << 30 };
+  await assert.rejects(backend['plan.preview']({ image: imageInfo.path, guest, imageInfo, jre, proactive, settings: { rmUrl: 'pnp://rm' } }), refused);
+});
+
 test('toResult turns values and thrown errors into Results', async () => {
   assert.deepEqual(await toResult(Promise.resolve(3)), { ok: true, value: 3 });
   const r = await toResult(Promise.reject(new GuestprepError({ code: 'SETTING_INVALID', message: 'm', fix: 'f' })));

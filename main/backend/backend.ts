@@ -24,7 +24,7 @@ import { fail, GuestprepError } from '../engine/errors';
 import { defaultLog, pageError, type LogFn } from './dispatch';
 import { earlySettings } from '../engine/run/prepare';
 import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
-import { detectJre, detectProactive, checkJreForGuest } from '../engine/archive/detect';
+import { detectJre, detectProactive, checkArchivesForGuest } from '../engine/archive/detect';
 import { checkSettingsEarly, validateSettings } from '../engine/settings/validate';
 import { checkCredentialsFile } from '../engine/run/credentials';
 import { buildPlan, renderScript } from '../engine/plan';
@@ -120,9 +120,7 @@ function needObject<T>(v: unknown, call: string, what: string, fix: string): T {
  * the same warnings: what the Manager and Review steps show is what the run will do.
  */
 async function validateAgainstGuest(settings: SettingsInput, guest: GuestFacts, jre: JreInfo | undefined, proactive: ProactiveInfo) {
-  const warnings: string[] = [];
-  if (jre) warnings.push(...checkJreForGuest(jre, guest).warnings);
-  if (proactive.bundledJre) warnings.push(...checkJreForGuest(proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
+  const warnings = checkArchivesForGuest({ jre, proactive }, guest);
   const credentials = settings.credentialsFile ? await checkCredentialsFile(settings.credentialsFile) : undefined;
   // A batch's node name pattern (node-{n}, {hostname}) is checked as the first image's name.
   const concrete = isNodeNamePattern(settings.nodeName) ? { ...settings, nodeName: expandNodeName(settings.nodeName!, { n: 1, hostname: guest.hostname }) } : settings;

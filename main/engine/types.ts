@@ -203,7 +203,21 @@ export interface JreInfo {
 
 export type ProactiveGeneration = 'legacy' | 'modern';
 
-export interface ProactiveInfo {
+/**
+ * The start scripts a node distribution ships, relative to its home, '/'-separated: at least one. Node
+ * distributions are made per OS (a Windows one may carry only bin/proactive-node.bat), so which one a run
+ * needs is decided against the inspected guest (checkProactiveForGuest), not when the archive is picked.
+ */
+export type ProactiveStartScripts =
+  | {
+      /** POSIX start script: bin/proactive-node (6.2+) or bin/unix/rm-start-node (3.x). */
+      startScript: string;
+      /** Windows start script: bin/proactive-node.bat (6.2+) or bin/windows/rm-start-node.bat (3.x). */
+      windowsStartScript?: string;
+    }
+  | { startScript?: undefined; windowsStartScript: string };
+
+export type ProactiveInfo = ProactiveStartScripts & {
   archivePath: string;
   kind: ArchiveKind;
   /** Directory inside the archive that is the distribution's home ('' when at the root). */
@@ -211,17 +225,13 @@ export interface ProactiveInfo {
   /** legacy = 3.x (bin/unix/rm-start-node), modern = 6.2+ (bin/proactive-node). */
   generation: ProactiveGeneration;
   version: string;
-  /** Start script relative to home, '/'-separated: bin/proactive-node or bin/unix/rm-start-node. */
-  startScript: string;
-  /** Windows start script relative to home, if present. */
-  windowsStartScript?: string;
   /** The distribution ships jre/ (the modern start script prefers it over JAVA_HOME). */
   bundledJre?: { major: number; version: string; os: JavaOs; arch: CpuArch };
   unpackedBytes: number;
   entryCount: number;
   /** Exact length of the sanitised tar that restreamAsTar sends for `home` (for byte progress). */
   tarBytes?: number;
-}
+};
 
 // ---------------------------------------------------------------- settings (what the user asks)
 

@@ -457,25 +457,34 @@ export interface SampleProactiveOptions {
   generation: 'modern' | 'legacy';
   version?: string;
   kind?: ArchiveKind;
-  /** Ship a jre/ (a sample Linux x86_64 Java 17) in the node's home, like the real 6.2+ archives. */
+  /** Ship a jre/ (a sample x86_64 Java 17; a Windows build when `scripts` is windows) in the node's home, like the real 6.2+ archives. */
   bundledJre?: boolean;
   /** Bytes of random filler in a jar (default about 200 KB). */
   fillerBytes?: number;
   /** Bytes of random filler spread over many jars in the lib folder (spreadFiller). */
   spreadBytes?: number;
+  /**
+   * Which start scripts it carries (default both). Real node distributions are made per OS: a Windows one
+   * may have only bin/proactive-node.bat (3.x: bin/windows/rm-start-node.bat), a Linux one only the POSIX script.
+   */
+  scripts?: 'both' | 'linux' | 'windows';
 }
 
 /**
- * Writes a sample ProActive node archive (activeeon_enterprise-node-linux-x64-13.0.0.zip or
- * ProActiveScheduling-3.3.2_bin.tar.gz when `outPath` is a folder). Returns the path written.
+ * Writes a sample ProActive node archive (activeeon_enterprise-node-linux-x64-13.0.0.zip, ...-windows-x64-...
+ * for a Windows-only one, or ProActiveScheduling-3.3.2_bin.tar.gz when `outPath` is a folder). Returns the
+ * path written.
  */
 export async function makeSampleProactive(outPath: string, opts: SampleProactiveOptions): Promise<string> {
   const modern = opts.generation === 'modern';
   const version = opts.version ?? (modern ? '13.0.0' : '3.3.2');
   const kind = opts.kind ?? (modern ? 'zip' : 'tar.gz');
   const filler = { random: opts.fillerBytes ?? DEFAULT_FILLER };
-  const top = modern ? `activeeon_enterprise-node-linux-x64-${version}` : `ProActiveScheduling-${version}_bin`;
-  const entries: SampleEntry[] = modern
+  const scripts = opts.scripts ?? 'both';
+  const top = modern
+    ? `activeeon_enterprise-node-${scripts === 'windows' ? 'windows' : 'linux'}-x64-${version}`
+    : `ProActiveScheduling-${version}_bin`;
+  const layout: SampleEntry[] = modern
     ? [
         { path: 'bin', type: 'directory' },
         { path: 'bin/proactive-node', mode: 0o755, content: modernStartScript() },
@@ -505,9 +514,13 @@ export async function makeSampleProactive(outPath: string, opts: SampleProactive
         { path: 'dist/lib/ProActive_ResourceManager.jar', content: { random: 2048 } },
         { path: 'dist/lib/ProActive_Scheduler-core.jar', content: filler },
       ];
+  const dropped = scripts === 'linux'
+    ? ['bin/proactive-node.bat', 'bin/windows', 'bin/windows/rm-start-node.bat']
+    : scripts === 'windows' ? ['bin/proactive-node', 'bin/unix', 'bin/unix/rm-start-node'] : [];
+  const entries = layout.filter((e) => !dropped.includes(e.path));
   if (opts.spreadBytes) entries.push(...spreadFiller(modern ? 'lib/filler' : 'dist/lib/filler', opts.spreadBytes));
   if (opts.bundledJre) {
-    entries.push(...under('jre', jreEntries({ version: '17.0.9', os: 'linux', arch: 'x86_64', fillerBytes: 64 * 1024 })));
+    entries.push(...under('jre', jreEntries({ version: '17.0.9', os: scripts === 'windows' ? 'windows' : 'linux', arch: 'x86_64', fillerBytes: 64 * 1024 })));
   }
   const file = resolveOut(outPath, `${top}.${kind}`);
   await writeArchive(file, kind, under(top, entries));

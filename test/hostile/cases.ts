@@ -262,6 +262,17 @@ const guestRows: HostileRow[] = [
     { code: 'GUEST_NO_SPACE', message: /The guest has [\d.]+ [KMG]iB free on \/, and the install needs about [\d.]+ MiB/, fix: /Free at least [\d.]+ [KMG]iB.*Nothing was written/ }),
   guestRow('windows-jre-linux-guest', 'a Windows JRE for a Linux guest', 'linux',
     { code: 'JRE_WRONG_OS', message: /built for Windows, but the guest runs Linux/, fix: /Pick the Linux build of the Java runtime/ }, true),
+  // A node distribution for Windows only is a fine archive: it is refused for a Linux guest once the guest is known.
+  {
+    kase: 'proactive-windows-only', name: 'a ProActive archive with only the Windows start script, for a Linux guest', appliance: true,
+    expect: { code: 'PROACTIVE_NOT_FOUND', message: /is the ProActive node distribution for Windows: it has bin\\proactive-node\.bat but not bin\/proactive-node, the start script the node needs in this Linux guest/, fix: /Pick the Linux node distribution \(e\.g\. activeeon_enterprise-node-linux-x64-/ },
+    build: async (fx) => {
+      if (!fx.special) throw new Error('this row needs the special disks (hostile-input.int.test.ts)');
+      const image = (await fx.special()).linux;
+      const proactive = await proactiveArchive(fx.dir('proactive-windows-only'), [{ path: 'bin', type: 'directory' }, { path: 'bin/proactive-node.bat', content: '@echo off\r\n' }]);
+      return { image, request: await fx.request(image, { proactive }) };
+    },
+  },
   // remove: a record changed to list /etc/shadow for the service "s" is refused whole; the image stays as it was.
   guestRow('record-tampered', 'remove refuses an install record that lists /etc/shadow and /etc/passwd for the service "s"', 'tampered-record',
     { code: 'GUEST_NOT_PREPARED', message: /install\.json is damaged or was not written by Guestprep: it lists "\/etc\/shadow" \(in files\), which is not a path Guestprep creates for the service s.*nothing was removed/, fix: /Remove or change the node by hand/ },
@@ -328,11 +339,8 @@ const archiveRows: HostileRow[] = [
     { code: 'ARCHIVE_UNSAFE_ENTRY', message: new RegExp(`is a symlink to "\\.\\./\\.\\./etc", which points outside "${PA_TOP}"`), fix: UNSAFE_FIX },
     (dir) => proactiveArchive(dir, [{ path: 'bin', type: 'directory' }, START, { path: 'lib', type: 'directory' }, { path: 'lib/conf', type: 'symlink', target: '../../etc' }])),
   archiveRow('proactive-no-start-script', 'a ProActive archive without a start script', 'proactive',
-    { code: 'PROACTIVE_NOT_FOUND', message: /has no bin\/proactive-node \(6\.2\+\) nor bin\/unix\/rm-start-node \(3\.x\)/, fix: /Pick the ProActive node distribution/ },
+    { code: 'PROACTIVE_NOT_FOUND', message: /has no start script of a ProActive node: neither bin\/proactive-node nor bin\/proactive-node\.bat \(6\.2\+\), nor bin\/unix\/rm-start-node nor bin\/windows\/rm-start-node\.bat \(3\.x\)/, fix: /Pick the ProActive node distribution/ },
     (dir) => proactiveArchive(dir, [{ path: 'lib', type: 'directory' }, { path: 'lib/rm-node-13.0.0.jar', content: 'PK' }])),
-  archiveRow('proactive-windows-only', 'a ProActive archive with only the Windows start script', 'proactive',
-    { code: 'PROACTIVE_NOT_FOUND', message: /has only the Windows start script .*not the Linux one/, fix: /Pick the ProActive node distribution/ },
-    (dir) => proactiveArchive(dir, [{ path: 'bin', type: 'directory' }, { path: 'bin/proactive-node.bat', content: '@echo off\r\n' }])),
   archiveRow('jre-fifo', 'a named pipe given as the JRE is refused without waiting on it', 'jre',
     { code: 'ARCHIVE_UNREADABLE', message: /jre\.tar\.gz is a named pipe, not an archive/, fix: /Pick the archive file itself/ },
     async (dir) => {

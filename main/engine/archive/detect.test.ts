@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkJreForGuest, detectJre, detectProactive } from './detect';
+import { checkArchivesForGuest, checkJreForGuest, checkProactiveForGuest, detectJre, detectProactive, startScriptForGuest } from './detect';
 import { GuestprepError } from '../errors';
 import { elfStub, makeHostileArchive, makeSampleJre, makeSampleProactive, writeArchive, type HostileCase } from '../../sample/archives';
 import type { ArchiveKind } from '../types';
@@ -147,15 +147,74 @@ test('not ProActive: PROACTIVE_NOT_FOUND', async () => {
   const e1 = await errorOf(detectProactive(jre));
   assert.equal(e1.code, 'PROACTIVE_NOT_FOUND');
   assert.match(e1.message, /is a Java runtime/);
-  const winOnly = join(fresh(), 'win.zip');
-  await writeArchive(winOnly, 'zip', [{ path: 'pa/bin/proactive-node.bat', content: 'x' }]);
-  const e2 = await errorOf(detectProactive(winOnly));
-  assert.equal(e2.code, 'PROACTIVE_NOT_FOUND');
-  assert.match(e2.message, /only the Windows start script/);
   const other = join(fresh(), 'x.tar.gz');
   await writeArchive(other, 'tar.gz', [{ path: 'x/y', content: 'z' }]);
   const e3 = await errorOf(detectProactive(other));
-  assert.match(e3.message, /no bin\/proactive-node \(6\.2\+\) nor bin\/unix\/rm-start-node \(3\.x\)/);
+  assert.equal(e3.code, 'PROACTIVE_NOT_FOUND');
+  assert.match(e3.message, /neither bin\/proactive-node nor bin\/proactive-node\.bat \(6\.2\+\), nor bin\/unix\/rm-start-node nor bin\/windows\/rm-start-node\.bat \(3\.x\)/);
+  assert.match(e3.fix, /activeeon_enterprise-node-windows-x64-13\.0\.0\.zip/);
+});
+
+// Node distributions are made per OS: an archive with the start script of one OS only is a node archive;
+// whether it fits is decided against the guest.
+const LAYOUT_CASES = [
+  ['modern', 'windows', { windowsStartScript: 'bin/proactive-node.bat' }, 'activeeon_enterprise-node-windows-x64-13.0.0'],
+  ['modern', 'linux', { startScript: 'bin/proactive-node' }, 'activeeon_enterprise-node-linux-x64-13.0.0'],
+  ['legacy', 'windows', { windowsStartScript: 'bin/windows/rm-start-node.bat' }, 'ProActiveScheduling-3.3.2_bin'],
+  ['legacy', 'linux', { startScript: 'bin/unix/rm-start-node' }, 'ProActiveScheduling-3.3.2_bin'],
+] as const;
+for (const [generation, scripts, want, home] of LAYOUT_CASES) {
+  test(`ProActive ${generation}, ${scripts} start script only: detected, with only that script`, async () => {
+    const info = await detectProactive(await makeSampleProactive(fresh(), { generation, scripts }));
+    assert.equal(info.generation, generation);
+    assert.equal(info.home, home);
+    assert.deepEqual({ startScript: info.startScript, windowsStartScript: info.windowsStartScript }, { startScript: undefined, windowsStartScript: undefined, ...want });
+  });
+}
+
+test('an archive with bin/proactive-node.bat alone is a 6.2+ node distribution', async () => {
+  const winOnly = join(fresh(), 'win.zip');
+  await writeArchive(winOnly, 'zip', [{ path: 'pa/bin/proactive-node.bat', content: 'x' }]);
+  const w = await detectProactive(winOnly);
+  assert.deepEqual([w.home, w.generation, w.startScript, w.windowsStartScript], ['pa', 'modern', undefined, 'bin/proactive-node.bat']);
+});
+
+const notFound = (re: RegExp, fix: RegExp) => (e: unknown) =>
+  e instanceof GuestprepError && e.code === 'PROACTIVE_NOT_FOUND' && re.test(e.message) && fix.test(e.fix);
+
+test('checkProactiveForGuest: refused only when the archive lacks the start script of the guest\'s OS', async () => {
+  const linuxGuest = { osType: 'linux', arch: 'x86_64' };
+  const winGuest = { osType: 'windows', arch: 'x86_64' };
+  const make = async (generation: 'modern' | 'legacy', scripts: 'both' | 'linux' | 'windows') =>
+    detectProactive(await makeSampleProactive(fresh(), { generation, scripts }));
+  const [modernWin, modernLinux, modernBoth, legacyWin, legacyLinux] = await Promise.all([
+    make('modern', 'windows'), make('modern', 'linux'), make('modern', 'both'), make('legacy', 'windows'), make('legacy', 'linux'),
+  ]);
+  // What fits passes, and gives the script the plan calls.
+  for (const [p, g] of [[modernWin, winGuest], [modernLinux, linuxGuest], [modernBoth, winGuest], [modernBoth, linuxGuest], [legacyWin, winGuest], [legacyLinux, linuxGuest]] as const) {
+    assert.doesNotThrow(() => checkProactiveForGuest(p, g), `${p.archivePath} in ${g.osType}`);
+  }
+  assert.equal(startScriptForGuest(modernWin, 'windows'), 'bin/proactive-node.bat');
+  assert.equal(startScriptForGuest(legacyLinux, 'linux'), 'bin/unix/rm-start-node');
+  // A Linux guest with the Windows distribution: named, with the Linux download.
+  assert.throws(() => checkProactiveForGuest(modernWin, linuxGuest), notFound(
+    /^activeeon_enterprise-node-windows-x64-13\.0\.0\.zip is the ProActive node distribution for Windows: it has bin\\proactive-node\.bat but not bin\/proactive-node, the start script the node needs in this Linux guest\.$/,
+    /activeeon_enterprise-node-linux-x64-13\.0\.0\.zip/));
+  assert.throws(() => checkProactiveForGuest(modernLinux, winGuest), notFound(
+    /for Linux: it has bin\/proactive-node but not bin\\proactive-node\.bat, the start script the node needs in this Windows guest/,
+    /activeeon_enterprise-node-windows-x64-13\.0\.0\.zip/));
+  assert.throws(() => checkProactiveForGuest(modernLinux, { osType: 'windows', arch: 'i386' }), notFound(/Windows guest/, /node-windows-x86-13\.0\.0\.zip/));
+  assert.throws(() => checkProactiveForGuest(legacyWin, linuxGuest), notFound(
+    /ProActiveScheduling-3\.3\.2_bin\.tar\.gz .*has bin\\windows\\rm-start-node\.bat but not bin\/unix\/rm-start-node/,
+    /has bin\/unix\/rm-start-node \(e\.g\. ProActiveScheduling-3\.3\.2_bin\.tar\.gz, which has both start scripts\)/));
+  assert.throws(() => checkProactiveForGuest(legacyLinux, winGuest), notFound(/but not bin\\windows\\rm-start-node\.bat/, /has bin\\windows\\rm-start-node\.bat/));
+  // Guests of another OS are refused elsewhere (GUEST_UNSUPPORTED_OS), not here.
+  assert.doesNotThrow(() => checkProactiveForGuest(modernWin, { osType: 'hurd', arch: 'x86_64' }));
+  // All archives at once, in the order given: the JRE's misfit first, then the node's.
+  const winJre = { os: 'windows' as const, arch: 'x86_64' as const, major: 17 };
+  assert.deepEqual(checkArchivesForGuest({ jre: winJre, proactive: modernWin }, winGuest), []);
+  assert.throws(() => checkArchivesForGuest({ jre: winJre, proactive: modernWin }, linuxGuest), (e: unknown) => e instanceof GuestprepError && e.code === 'JRE_WRONG_OS');
+  assert.throws(() => checkArchivesForGuest({ proactive: modernWin }, linuxGuest), notFound(/for Windows/, /linux/));
 });
 
 const HOSTILE: Array<[HostileCase, string, ArchiveKind?]> = [

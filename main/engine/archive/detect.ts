@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ArchiveEntryInfo, ArchiveKind, CpuArch, JavaOs, JreInfo, ProactiveInfo } from '../types';
+import type { ArchiveEntryInfo, ArchiveKind, CpuArch, JavaOs, JreInfo, ProactiveInfo, ProactiveStartScripts } from '../types';
 import { fail } from '../errors';
 import { detectArchiveKind } from './kind';
 import { readEntries } from './entries';
@@ -192,6 +192,7 @@ export function jreFromScan(scan: ArchiveScan): JreInfo {
 
 // ---------------------------------------------------------------------------------- ProActive
 
+/** A folder holding one start script or more (at least one of the two is set). */
 interface ProactiveHome {
   home: string;
   generation: 'modern' | 'legacy';
@@ -204,7 +205,10 @@ const LAYOUTS = [
   { generation: 'legacy' as const, posix: 'bin/unix/rm-start-node', windows: 'bin/windows/rm-start-node.bat' },
 ];
 
-/** Folders that hold a start script, shallowest first, modern before legacy. */
+/**
+ * Folders that hold a start script, of either OS (node distributions are made per OS), shallowest first,
+ * modern before legacy.
+ */
 function proactiveHomes(scan: ArchiveScan): ProactiveHome[] {
   const found = new Map<string, ProactiveHome>();
   for (const e of scan.entries) {
@@ -222,7 +226,6 @@ function proactiveHomes(scan: ArchiveScan): ProactiveHome[] {
     }
   }
   return [...found.values()].sort((a, b) =>
-    Number(!a.startScript) - Number(!b.startScript) ||
     depth(a.home) - depth(b.home) ||
     Number(a.generation === 'legacy') - Number(b.generation === 'legacy'));
 }
@@ -255,32 +258,34 @@ export async function detectProactive(archivePath: string): Promise<ProactiveInf
 export function proactiveFromScan(scan: ArchiveScan): ProactiveInfo {
   const homes = proactiveHomes(scan);
   const best = homes[0];
-  if (!best || !best.startScript) {
+  if (!best) {
     const isJre = javaHomes(scan).length > 0;
     fail(
       'PROACTIVE_NOT_FOUND',
-      best
-        ? `${scan.name} has only the Windows start script (${join(best.home, best.windowsStartScript!)}), ` +
-            'not the Linux one, so the node could not start in a Linux guest.'
-        : isJre
-          ? `${scan.name} is a Java runtime, not the ProActive node distribution.`
-          : `${scan.name}: this archive has no bin/proactive-node (6.2+) nor bin/unix/rm-start-node (3.x).`,
-      'Pick the ProActive node distribution (e.g. activeeon_enterprise-node-linux-x64-13.0.0.zip, or ' +
-        'ProActiveScheduling-3.3.2_bin.tar.gz for 3.x)' + (isJre ? ', and give this archive as the Java runtime.' : '.'),
+      isJre
+        ? `${scan.name} is a Java runtime, not the ProActive node distribution.`
+        : `${scan.name}: this archive has no start script of a ProActive node: neither bin/proactive-node nor ` +
+          'bin/proactive-node.bat (6.2+), nor bin/unix/rm-start-node nor bin/windows/rm-start-node.bat (3.x).',
+      'Pick the ProActive node distribution for the guest\'s OS (e.g. activeeon_enterprise-node-linux-x64-13.0.0.zip or ' +
+        'activeeon_enterprise-node-windows-x64-13.0.0.zip, or ProActiveScheduling-3.3.2_bin.tar.gz for 3.x)' +
+        (isJre ? ', and give this archive as the Java runtime.' : '.'),
     );
   }
   const { home } = best;
   checkTree(scan, home);
+  // Whether the guest needs the other OS's script is decided once the guest is known (checkProactiveForGuest).
+  const scripts: ProactiveStartScripts = best.startScript
+    ? { startScript: best.startScript, ...(best.windowsStartScript ? { windowsStartScript: best.windowsStartScript } : {}) }
+    : { windowsStartScript: best.windowsStartScript! };
   const info: ProactiveInfo = {
     archivePath: scan.archivePath,
     kind: scan.kind,
     home,
     generation: best.generation,
     version: proactiveVersion(scan, home),
-    startScript: best.startScript,
+    ...scripts,
     ...sizeOf(scan, home),
   };
-  if (best.windowsStartScript) info.windowsStartScript = best.windowsStartScript;
   const jreHome = join(home, 'jre');
   const jreMarkers = ['release', 'bin/java', 'bin/java.exe'].map((r) => join(jreHome, r));
   if (scan.entries.some((e) => jreMarkers.includes(e.path))) {
@@ -338,4 +343,60 @@ export function checkJreForGuest(
     }
   }
   return { warnings };
+}
+
+/** The start scripts of each generation, as the guest's OS spells them (for messages). */
+const START_SCRIPTS = {
+  modern: { linux: 'bin/proactive-node', windows: 'bin\\proactive-node.bat' },
+  legacy: { linux: 'bin/unix/rm-start-node', windows: 'bin\\windows\\rm-start-node.bat' },
+} as const;
+
+/**
+ * The distribution's start script for a guest OS (relative to its home, '/'-separated). Throws
+ * PROACTIVE_NOT_FOUND naming the archive and the missing script, with the download that has it, when the
+ * archive is the distribution of the other OS.
+ */
+export function startScriptForGuest(proactive: ProactiveInfo, guestOs: 'linux' | 'windows', guestArch = 'x86_64'): string {
+  const script = guestOs === 'windows' ? proactive.windowsStartScript : proactive.startScript;
+  if (script) return script;
+  const name = basename(proactive.archivePath);
+  const label = OS_LABEL[guestOs];
+  const otherLabel = OS_LABEL[guestOs === 'windows' ? 'linux' : 'windows'];
+  const names = START_SCRIPTS[proactive.generation];
+  const has = guestOs === 'windows' ? names.linux : names.windows;
+  const cpu = normaliseArch(guestArch);
+  const arch = cpu === 'i386' ? 'x86' : cpu === 'unknown' ? 'x64' : (ARCH_DOWNLOAD_NAME[cpu] ?? cpu);
+  const version = proactive.version !== 'unknown' ? proactive.version : '13.0.0';
+  return fail(
+    'PROACTIVE_NOT_FOUND',
+    `${name} is the ProActive node distribution for ${otherLabel}: it has ${has} but not ${names[guestOs]}, ` +
+      `the start script the node needs in this ${label} guest.`,
+    proactive.generation === 'modern'
+      ? `Pick the ${label} node distribution (e.g. activeeon_enterprise-node-${guestOs}-${arch}-${version}.zip), which has ${names[guestOs]}.`
+      : `Pick a 3.x distribution that has ${names[guestOs]} (e.g. ProActiveScheduling-${version}_bin.tar.gz, which has both start scripts).`,
+  );
+}
+
+/**
+ * Whether the node distribution can start in the guest: it must carry the start script of the guest's OS.
+ * Guests of another OS are refused elsewhere (GUEST_UNSUPPORTED_OS), so they pass here.
+ */
+export function checkProactiveForGuest(proactive: ProactiveInfo, guest: { osType: string; arch: string }): void {
+  const os = normaliseOs(guest.osType);
+  if (os === 'linux' || os === 'windows') startScriptForGuest(proactive, os, guest.arch);
+}
+
+/**
+ * Every archive against the inspected guest, in the order the user gave them: the Java runtime, then the
+ * node distribution (its start script, and its bundled runtime). Throws the first misfit; returns warnings.
+ */
+export function checkArchivesForGuest(
+  a: { jre?: { os: JavaOs; arch: CpuArch; version?: string; major?: number }; proactive: ProactiveInfo },
+  guest: { osType: string; arch: string },
+): string[] {
+  const warnings: string[] = [];
+  if (a.jre) warnings.push(...checkJreForGuest(a.jre, guest).warnings);
+  checkProactiveForGuest(a.proactive, guest);
+  if (a.proactive.bundledJre) warnings.push(...checkJreForGuest(a.proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
+  return warnings;
 }

@@ -191,6 +191,14 @@ test('guest problems: not Linux, no boot facts, sysvinit without a known layout'
   rejects(() => buildPlan(input({ guest: sysvGuest({ sysvLayout: undefined }) })), 'GUEST_NO_BOOT_HOOK', /sysvinit/);
 });
 
+test('a node distribution with the Windows start script only cannot make a Linux plan; the Linux script alone is enough', () => {
+  const winOnly = { ...modernProactive(), startScript: undefined, windowsStartScript: 'bin/proactive-node.bat' };
+  rejects(() => buildPlan(input({ proactive: winOnly })), 'PROACTIVE_NOT_FOUND', /has bin\\proactive-node\.bat but not bin\/proactive-node/);
+  const linuxOnly = buildPlan(input({ proactive: modernProactive({ windowsStartScript: undefined }) }));
+  assert.ok(linuxOnly.atNextBoot.some((l) => l.includes('/opt/proactive/node/bin/proactive-node')));
+  assert.equal(linuxOnly.record.proactive.windowsStartScript, undefined);
+});
+
 test('nasty values are quoted for every consumer or refused', () => {
   const nasty = nodeSettings({
     nodeName: `it's "$(id)" \`x\` ; %n \\ é`,

@@ -106,7 +106,7 @@ export function linuxRecord(ctx: PlanContext, s: Pick<Section, 'files' | 'rcLoca
       version: proactive.version,
       generation: proactive.generation,
       archive: baseName(proactive.archivePath),
-      startScript: proactive.startScript,
+      ...(proactive.startScript ? { startScript: proactive.startScript } : {}),
       ...(proactive.windowsStartScript ? { windowsStartScript: proactive.windowsStartScript } : {}),
     },
     files: [...new Set([...s.files, paths.record])],

@@ -2,6 +2,7 @@
 // (in pieces short enough for guestfish's line buffer), and the common steps.
 
 import { gfQuote, GF_MAX_LINE } from '../quote/guestfish';
+import { startScriptForGuest } from '../archive/detect';
 import type {
   Expectation, GfCommand, GuestFacts, InstallRecord, JreInfo, LinuxBootFacts, NodeSettings, PlanStep, ProactiveInfo, UploadRef,
 } from '../types';
@@ -43,7 +44,7 @@ export function installPaths(settings: NodeSettings, proactive: ProactiveInfo, j
   const layout = installLayout(settings.installDir);
   return {
     ...layout,
-    startScript: `${layout.node}/${proactive.startScript}`,
+    startScript: `${layout.node}/${startScriptForGuest(proactive, 'linux')}`,
     javaHome: jre ? layout.jre : `${layout.node}/jre`,
   };
 }

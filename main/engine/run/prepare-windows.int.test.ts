@@ -30,6 +30,10 @@ let jreX64: string;
 let jreX86: string;
 let modern: string;
 let legacy: string;
+/** Node distributions made for Windows only (no POSIX start script), and one for Linux only. */
+let modernWin: string;
+let legacyWin: string;
+let modernLinux: string;
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -80,13 +84,17 @@ before(async () => {
   if (!haveTools) return;
   root = mkdtempSync(join(tmpdir(), 'gp prepare windows (int) '));
   process.env.GUESTPREP_STATE_DIR = join(root, 'state');
-  [jreX64, jreX86, modern, legacy] = await Promise.all([
+  [jreX64, jreX86, modern, legacy, modernWin, legacyWin, modernLinux] = await Promise.all([
     // lib/modules above 1 MiB, and not a whole number of MiB: written with direct I/O (direct-copy.ts).
     makeSampleJre(join(root, 'OpenJDK17U-jre_x64_windows.zip'), { version: '17.0.9', os: 'windows', arch: 'x86_64', fillerBytes: 3 * 1024 * 1024 + 17 }),
     makeSampleJre(join(root, 'jre-8u392-windows-i586.zip'), { version: '1.8.0_392', os: 'windows', arch: 'i386' }),
     makeSampleProactive(root, { generation: 'modern', kind: 'zip' }),
     makeSampleProactive(root, { generation: 'legacy', kind: 'tar.gz' }),
+    makeSampleProactive(root, { generation: 'modern', kind: 'zip', scripts: 'windows' }),
+    makeSampleProactive(join(root, 'ProActiveScheduling-3.3.2_bin-windows.zip'), { generation: 'legacy', kind: 'zip', scripts: 'windows' }),
+    makeSampleProactive(join(root, 'activeeon_enterprise-node-linux-x64-13.0.0-linux-only.zip'), { generation: 'modern', kind: 'zip', scripts: 'linux' }),
   ]);
+  assert.match(modernWin, /activeeon_enterprise-node-windows-x64-13\.0\.0\.zip$/);
 });
 
 after(() => {
@@ -131,14 +139,15 @@ function serviceValues(cs: string, wantCmdLine = '"%SystemRoot%\\System32\\cmd.e
   };
 }
 
-test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the files in C:\\ProActive', { skip, timeout: 600_000 }, async () => {
+test('win10 x64, 6.2+ Windows-only node: one launch, the service in ControlSet002 only, the files in C:\\ProActive', { skip, timeout: 600_000 }, async () => {
   const image = await win('win10-x64', 'w10');
   const before = sha256(image);
   const trace = join(root, 'w10-commands.txt');
   process.env.GUESTPREP_TRACE_COMMANDS = trace;
   let r: Awaited<ReturnType<typeof prepare>>;
   try {
-    r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org', workers: 2 } });
+    // The Windows node distribution: bin\\proactive-node.bat only.
+    r = await prepare({ image, jre: jreX64, proactive: modernWin, settings: { rmUrl: 'pnp://rm.example.org', workers: 2 } });
   } finally {
     delete process.env.GUESTPREP_TRACE_COMMANDS;
   }
@@ -176,7 +185,8 @@ test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the f
   // What the sample had stays: the hostname of the booted control set.
   assert.ok(exportKey(got.hive, 'ControlSet002\\Services\\Tcpip\\Parameters').ok);
 
-  // Again, with another URL: inspection finds the install, which is replaced in place (one launch).
+  // Again, with another URL and a distribution with both start scripts: inspection finds the install, which
+  // is replaced in place (one launch).
   const again = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm2.example.org' } });
   assert.equal(again.launches, 1);
   assert.ok(again.verification && again.verification.failures.length === 0, JSON.stringify(again.verification));
@@ -187,7 +197,7 @@ test('win10 x64, 6.2+ node: one launch, the service in ControlSet002 only, the f
   assert.match(String(d!.values.Description.data), /rm2\.example\.org/);
 });
 
-test('win10 x64 with a warm session: the archives staged in memory and copied with direct writes, no launch, nothing left over', { skip, timeout: 600_000 }, async (t) => {
+test('win10 x64 with a warm session: a Linux-only node refused from its facts, then the archives staged in memory and copied with direct writes, no launch, nothing left over', { skip, timeout: 600_000 }, async (t) => {
   const image = await win('win10-x64', 'w10warm');
   const journal = memoryJournal();
   // The session reads the trace setting when it starts: at the inspection.
@@ -197,6 +207,15 @@ test('win10 x64 with a warm session: the archives staged in memory and copied wi
   try {
     const warm = await WarmSession.open(image, { journal, program: 'test' });
     t.after(() => warm.release('test over'));
+    // The Linux node distribution does not fit this Windows guest: refused from the session's facts, before
+    // the run takes the session, which stays up for the next try.
+    await assert.rejects(
+      prepare({ image, jre: jreX64, proactive: modernLinux, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm }),
+      (e: unknown) => e instanceof GuestprepError && e.code === 'PROACTIVE_NOT_FOUND' &&
+        /has bin\/proactive-node but not bin\\proactive-node\.bat, the start script the node needs in this Windows guest/.test(e.message) &&
+        /activeeon_enterprise-node-windows-x64-13\.0\.0\.zip/.test(e.fix),
+    );
+    assert.ok(warm.matches(image), 'the warm session is still there');
     r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm });
   } finally {
     delete process.env.GUESTPREP_TRACE_COMMANDS;
@@ -219,9 +238,10 @@ test('win10 x64 with a warm session: the archives staged in memory and copied wi
   assert.deepEqual(left, ['false', 'false', 'true'], 'no staging folder left, the node in place');
 });
 
-test('win7 x86, 3.x node with an x86 JRE and rmi: one launch, the x86 wrapper, ControlSet001', { skip, timeout: 600_000 }, async () => {
+test('win7 x86, 3.x Windows-only node with an x86 JRE and rmi: one launch, the x86 wrapper, ControlSet001', { skip, timeout: 600_000 }, async () => {
   const image = await win('win7-x86', 'w7');
-  const r = await prepare({ image, jre: jreX86, proactive: legacy, settings: { rmUrl: 'rmi://rm.example.org:1099' } });
+  // bin\\windows\\rm-start-node.bat only.
+  const r = await prepare({ image, jre: jreX86, proactive: legacyWin, settings: { rmUrl: 'rmi://rm.example.org:1099' } });
   assert.equal(r.launches, 1);
   assert.ok(r.verification && r.verification.failures.length === 0, JSON.stringify(r.verification));
   const got = await readBack(image, mkdtempSync(join(root, 'rb7-')));
@@ -261,11 +281,11 @@ test('a hive that cannot take the service key fails register-service; the image 
   assert.deepEqual(leftoverRuns(), []);
 });
 
-test('dry run: writes the script and the .reg next to it, and changes nothing', { skip, timeout: 600_000 }, async () => {
+test('dry run with a Windows-only node: writes the script and the .reg next to it, and changes nothing', { skip, timeout: 600_000 }, async () => {
   const image = await win('win10-x64', 'w10-dry');
   const before = sha256(image);
   const script = join(root, 'out', 'win10.gf');
-  const r = await prepare({ image, jre: jreX64, proactive: modern, settings: { rmUrl: 'pnp://rm.example.org' }, dryRun: true, scriptPath: script });
+  const r = await prepare({ image, jre: jreX64, proactive: modernWin, settings: { rmUrl: 'pnp://rm.example.org' }, dryRun: true, scriptPath: script });
   assert.equal(sha256(image), before);
   assert.equal(r.scriptPath, script);
   const text = readFileSync(script, 'utf8');

@@ -35,8 +35,9 @@ before(async () => {
   process.env.GUESTPREP_STATE_DIR = join(root, 'state');
   [jre, modern, legacy] = await Promise.all([
     makeSampleJre(root, { version: '17.0.9', kind: 'tar.gz' }),
-    makeSampleProactive(root, { generation: 'modern', kind: 'zip' }),
-    makeSampleProactive(root, { generation: 'legacy', kind: 'tar.gz' }),
+    // Linux node distributions without the Windows start scripts, as they are published per OS.
+    makeSampleProactive(root, { generation: 'modern', kind: 'zip', scripts: 'linux' }),
+    makeSampleProactive(root, { generation: 'legacy', kind: 'tar.gz', scripts: 'linux' }),
   ]);
 });
 

@@ -17,7 +17,7 @@ import type {
   UploadRef,
 } from '../types';
 import { precheckImage } from '../image/precheck';
-import { detectJre, detectProactive, checkJreForGuest } from '../archive/detect';
+import { detectJre, detectProactive, checkArchivesForGuest } from '../archive/detect';
 import { restreamAsTar } from '../archive/restream';
 import { checkSettingsEarly, validateSettings } from '../settings/validate';
 import { checkCredentialsFile } from './credentials';
@@ -115,11 +115,8 @@ export function earlySettings(settings: SettingsInput): SettingsInput {
 
 /** What the inspected guest and the settings make: the validated settings, the plan, every warning. */
 export function planFor(guest: GuestFacts, settings: SettingsInput, a: Archives, nodeCtx: { n: number } = { n: 1 }) {
-  const warnings: string[] = [];
-  if (a.jre) warnings.push(...checkJreForGuest(a.jre, guest).warnings);
-  if (a.proactive.bundledJre) {
-    warnings.push(...checkJreForGuest(a.proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
-  }
+  // Which start script and which runtime build the guest needs is only known now, after inspection.
+  const warnings = checkArchivesForGuest(a, guest);
   const concrete = isNodeNamePattern(settings.nodeName) ? { ...settings, nodeName: expandNodeName(settings.nodeName!, { n: nodeCtx.n, hostname: guest.hostname }) } : settings;
   const validated = validateSettings(concrete, { guest, jre: a.jre, proactive: a.proactive, credentials: a.credentials });
   warnings.push(...validated.warnings);
@@ -160,6 +157,10 @@ export async function prepare(req: PrepareRequest, hooks: PrepareHooks = {}): Pr
   // session checked the image when it opened, and holds it since.
   const [image, archives] = await firstErrorInOrder([warm ? Promise.resolve(warm.image) : precheckImage(req.image), checkArchives(req)] as const);
   run.checksDone();
+
+  // The warm session already knows the guest: archives that do not fit it are refused before the run takes
+  // the session, so the appliance stays up for a second try with the right ones (no new launch).
+  if (warm) checkArchivesForGuest(archives, warm.guest);
 
   let tx: ImageTransaction;
   let inspected: GuestFacts | undefined;

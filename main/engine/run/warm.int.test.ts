@@ -11,6 +11,8 @@ import { openWorkspace, type Workspace } from '../../../test/support/workspace';
 import { memoryJournal } from './journal';
 import { prepare } from './prepare';
 import { WarmPool } from './warm';
+import { makeSampleProactive } from '../../sample/archives';
+import { GuestprepError } from '../errors';
 
 let ws: Workspace;
 let root: string;
@@ -48,7 +50,7 @@ function appliancesOn(dir: string): number {
   return n;
 }
 
-test('Run reuses the warm appliance: no launch, no second inspection, then nothing is left running', async (t) => {
+test('Run reuses the warm appliance: no launch, no second inspection, then nothing is left running; a Windows-only node is refused before', async (t) => {
   const image = await guest('Warm');
   const journal = memoryJournal();
   const pool = new WarmPool({ idleMs: 60_000 });
@@ -62,6 +64,16 @@ test('Run reuses the warm appliance: no launch, no second inspection, then nothi
   const warm = pool.take(image);
   assert.ok(warm);
   t.after(() => warm.release('test over'));
+  // The Windows node distribution (bin\\proactive-node.bat only) does not fit this Linux guest: refused from
+  // what the warm inspection found, before the run takes the session, which stays up for the next try.
+  const windowsOnly = await makeSampleProactive(root, { generation: 'modern', kind: 'zip', scripts: 'windows' });
+  await assert.rejects(
+    prepare({ image, jre, proactive: windowsOnly, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm }),
+    (e: unknown) => e instanceof GuestprepError && e.code === 'PROACTIVE_NOT_FOUND' &&
+      /^activeeon_enterprise-node-windows-x64-13\.0\.0\.zip is the ProActive node distribution for Windows: it has bin\\proactive-node\.bat but not bin\/proactive-node, the start script the node needs in this Linux guest\.$/.test(e.message) &&
+      /activeeon_enterprise-node-linux-x64-13\.0\.0\.zip/.test(e.fix),
+  );
+  assert.ok(warm.matches(image), 'the warm session is still there');
   const phases: string[] = [];
   const r = await prepare({ image, jre, proactive, settings: { rmUrl: 'pnp://rm.example.org' } }, { journal, warm, onEvent: (e) => e.type === 'phase' && phases.push(e.message) });
   assert.equal(r.launches, 0, 'the run launched nothing');

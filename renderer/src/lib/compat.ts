@@ -42,3 +42,37 @@ export function checkJavaForGuest(jre: { os: string; arch: string }, guest: { os
   }
   return { warnings };
 }
+
+const START_SCRIPTS: Record<string, Record<'linux' | 'windows', string>> = {
+  modern: { linux: 'bin/proactive-node', windows: 'bin\\proactive-node.bat' },
+  legacy: { linux: 'bin/unix/rm-start-node', windows: 'bin\\windows\\rm-start-node.bat' },
+};
+
+/**
+ * Can the node distribution start in the guest? Node archives are made per OS, so it must carry the start
+ * script of the guest's OS. Mirrors the engine's checkProactiveForGuest (same message and fix).
+ */
+export function checkProactiveForGuest(
+  pa: { archivePath: string; generation: 'modern' | 'legacy'; version: string; startScript?: string; windowsStartScript?: string },
+  guest: { osType: string; arch: string },
+): Compat {
+  const os = guest.osType.toLowerCase();
+  if (os !== 'linux' && os !== 'windows') return { warnings: [] };
+  if (os === 'windows' ? pa.windowsStartScript : pa.startScript) return { warnings: [] };
+  const other = os === 'windows' ? 'linux' : 'windows';
+  const names = START_SCRIPTS[pa.generation]!;
+  const name = pa.archivePath.slice(Math.max(pa.archivePath.lastIndexOf('/'), pa.archivePath.lastIndexOf('\\')) + 1);
+  const cpu = normaliseArch(guest.arch);
+  const arch = cpu === 'i386' ? 'x86' : cpu === 'x86_64' || cpu === 'unknown' ? 'x64' : cpu;
+  const version = pa.version !== 'unknown' ? pa.version : '13.0.0';
+  return {
+    warnings: [],
+    error: {
+      message: `${name} is the ProActive node distribution for ${OS_LABEL[other]}: it has ${names[other]} but not ${names[os]}, ` +
+        `the start script the node needs in this ${OS_LABEL[os]} guest.`,
+      fix: pa.generation === 'modern'
+        ? `Pick the ${OS_LABEL[os]} node distribution (e.g. activeeon_enterprise-node-${os}-${arch}-${version}.zip), which has ${names[os]}.`
+        : `Pick a 3.x distribution that has ${names[os]} (e.g. ProActiveScheduling-${version}_bin.tar.gz, which has both start scripts).`,
+    },
+  };
+}

@@ -58,11 +58,27 @@ describe('ProactiveStep', () => {
     expect(screen.getByRole('alert').textContent).toMatch(/bundles no Java runtime.*Fix: Go back to the Java step/s);
   });
 
+  it('a Windows-only distribution: its script is shown, and it is refused for this Linux guest with the Linux download', async () => {
+    const client = createFakeClient({
+      'archive.detect': () => ({
+        role: 'proactive' as const,
+        info: proactive({ archivePath: '/dl/activeeon_enterprise-node-windows-x64-13.1.0.zip', startScript: undefined, windowsStartScript: 'bin/proactive-node.bat' }),
+      }),
+    });
+    renderWith(<ProactiveStep />, client, inspected);
+    await userEvent.type(screen.getByLabelText('ProActive archive path'), '/dl/activeeon_enterprise-node-windows-x64-13.1.0.zip{Enter}');
+    await waitFor(() => expect(screen.getByLabelText('ProActive distribution').textContent).toMatch(/Windows bin\\proactive-node\.bat/));
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toMatch(/it has bin\\proactive-node\.bat but not bin\/proactive-node, the start script the node needs in this Linux guest/);
+    expect(alert.textContent).toMatch(/Fix: Pick the Linux node distribution \(e\.g\. activeeon_enterprise-node-linux-x64-13\.1\.0\.zip\)/);
+  });
+
   it('6.2+ with a bundled JRE needs nothing more', async () => {
     const client = createFakeClient({ 'archive.detect': () => ({ role: 'proactive' as const, info: proactive() }) });
     renderWith(<ProactiveStep />, client, inspected);
     await userEvent.type(screen.getByLabelText('ProActive archive path'), '/dl/node.zip{Enter}');
     await waitFor(() => expect(screen.getByLabelText('ProActive distribution').textContent).toMatch(/6\.2\+.*13\.1\.0/s));
+    expect(screen.getByLabelText('ProActive distribution').textContent).toMatch(/Linux bin\/proactive-node/);
     expect(screen.queryByRole('alert')).toBeNull();
   });
 });

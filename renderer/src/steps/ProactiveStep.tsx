@@ -7,13 +7,14 @@ import { ErrorBox, Warnings } from '../components/ErrorBox';
 import { Facts } from '../components/Facts';
 import { StepHeading } from '../components/StepHeading';
 import { formatBytes } from '../../../main/rules/units';
-import { bundledJavaCompat } from '../store/wizard';
+import { bundledJavaCompat, proactiveCompat } from '../store/wizard';
 
 export function ProactiveStep() {
   const pa = useWizard((s) => s.proactive);
   const hasJre = useWizard((s) => !!s.jre.info);
   const inspect = useWizard((s) => s.inspect);
   const compat = bundledJavaCompat({ proactive: pa, inspect });
+  const fit = proactiveCompat({ proactive: pa, inspect });
   const info = pa.status === 'ok' ? pa.info : undefined;
 
   return (
@@ -28,11 +29,13 @@ export function ProactiveStep() {
             items={[
               ['Generation', info.generation === 'modern' ? '6.2+ (bin/proactive-node)' : '3.x (bin/unix/rm-start-node)'],
               ['Version', info.version],
-              ['Start script', <code key="s">{info.startScript}</code>],
+              // Node distributions are made per OS: which scripts this one has, the guest needs its own OS's.
+              ['Start scripts', startScripts(info)],
               ['Bundled Java', info.bundledJre ? `${info.bundledJre.version} (${info.bundledJre.os} ${info.bundledJre.arch})` : 'none'],
               ['Unpacked size', `${formatBytes(info.unpackedBytes)} in ${info.entryCount} entries`],
             ]}
           />
+          {fit.error ? <ErrorBox error={{ code: 'PROACTIVE_NOT_FOUND', ...fit.error }} title="This distribution does not fit this guest" /> : null}
           {!hasJre && !info.bundledJre ? (
             <ErrorBox
               error={{ code: 'JRE_NOT_FOUND', message: 'This distribution bundles no Java runtime and none was chosen.', fix: 'Go back to the Java step and choose a Java runtime archive for the guest.' }}
@@ -44,5 +47,15 @@ export function ProactiveStep() {
         </>
       ) : null}
     </section>
+  );
+}
+
+function startScripts(info: { startScript?: string; windowsStartScript?: string }) {
+  return (
+    <span key="s">
+      {info.startScript ? <>Linux <code>{info.startScript}</code></> : null}
+      {info.startScript && info.windowsStartScript ? ', ' : null}
+      {info.windowsStartScript ? <>Windows <code>{info.windowsStartScript.split('/').join('\\')}</code></> : null}
+    </span>
   );
 }

@@ -18,7 +18,7 @@ import type {
   RunStarted,
   SettingsInput,
 } from '../../../main/contract/contract';
-import { checkJavaForGuest } from '../lib/compat';
+import { checkJavaForGuest, checkProactiveForGuest } from '../lib/compat';
 import { DISK_EXTENSIONS, partitionByExtension } from '../../../main/rules/formats';
 import { checkNodeNamePattern, expandNodeName, isNodeNamePattern } from '../../../main/rules/names';
 import type { Verdict } from '../../../main/rules/verdict';
@@ -249,6 +249,13 @@ export function bundledJavaCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) 
   return b && guest ? checkJavaForGuest(b, guest, 'The Java runtime bundled with ProActive') : { warnings: [] as string[] };
 }
 
+/** Whether the node distribution has the start script of the inspected guest's OS. */
+export function proactiveCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) {
+  const pa = s.proactive.info;
+  const guest = s.inspect.report?.guest;
+  return pa && guest ? checkProactiveForGuest(pa, guest) : { warnings: [] as string[] };
+}
+
 /** Key of everything a plan depends on: a plan made for other inputs is stale. */
 export function planKey(s: WizardData): string {
   return JSON.stringify([s.inspect.path, s.jre.info?.archivePath, s.proactive.info?.archivePath, checkedSettings(s)]);
@@ -286,6 +293,8 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       if (!s.jre.info && !s.proactive.info.bundledJre) {
         return { ok: false, reason: 'This distribution bundles no Java runtime: go back to the Java step and choose one.' };
       }
+      const fit = proactiveCompat(s);
+      if (fit.error) return { ok: false, reason: fit.error.message };
       const c = bundledJavaCompat(s);
       if (!s.jre.info && c.error) return { ok: false, reason: c.error.message };
       return { ok: true };

@@ -9,6 +9,7 @@
 // expectations are of kind 'present'.
 
 import { fail } from '../../errors';
+import { startScriptForGuest } from '../../archive/detect';
 import type { Expectation, InstallRecord, Plan, PlanStep, UploadRef, WindowsFacts } from '../../types';
 import { windowsGuestPath } from '../../settings/windows';
 import { wrapperPath as shippedWrapperPath, WRAPPER_GUEST_NAME, type WindowsArch } from '../../windows/wrapper';
@@ -46,11 +47,7 @@ export function windowsGuestLayout(dir: string): Omit<WindowsPaths['guest'], 'st
 
 export function windowsPaths(input: BuildPlanInput): WindowsPaths {
   const dir = input.settings.installDir;
-  const script = input.proactive.windowsStartScript;
-  if (!script) {
-    fail('PROACTIVE_NOT_FOUND', `the ProActive archive ${baseName(input.proactive.archivePath)} has no Windows start script (bin\\proactive-node.bat or bin\\windows\\rm-start-node.bat)`,
-      'Use a ProActive node archive that includes the Windows scripts (the "node" or "bin" distribution, not a Linux-only package).');
-  }
+  const script = startScriptForGuest(input.proactive, 'windows', input.guest.arch);
   const winScript = `${dir}\\node\\${script.split('/').join('\\')}`;
   const jreHome = input.jre ? `${dir}\\jre` : `${dir}\\node\\jre`;
   const win = {
@@ -273,7 +270,7 @@ export function buildWindowsPlan(input: BuildPlanInput): Plan {
       version: proactive.version,
       generation: proactive.generation,
       archive: baseName(proactive.archivePath),
-      startScript: proactive.startScript,
+      ...(proactive.startScript ? { startScript: proactive.startScript } : {}),
       ...(proactive.windowsStartScript ? { windowsStartScript: proactive.windowsStartScript } : {}),
     },
     files: [...new Set([...prepare.files, ...middle.files, g.record])],
