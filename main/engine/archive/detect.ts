@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArchiveEntryInfo, ArchiveKind, CpuArch, JavaOs, JreInfo, ProactiveInfo, ProactiveStartScripts } from '../types';
 import { fail } from '../errors';
+import { archivesFit, javaFit, proactiveFit, startScriptFit, type Fit } from '../../rules/guest-fit';
 import { detectArchiveKind } from './kind';
 import { readEntries } from './entries';
 import { EntryChecker, isUnder } from './safety';
@@ -296,9 +297,12 @@ export function proactiveFromScan(scan: ArchiveScan): ProactiveInfo {
 }
 
 // ---------------------------------------------------------------------------------- guest fit
+// The rules live in rules/guest-fit.ts (the page checks the same ones); here a misfit becomes error data.
 
-const ARCH_DOWNLOAD_NAME: Record<string, string> = { x86_64: 'x64', i386: 'x86-32', aarch64: 'aarch64', arm: 'arm', ppc64le: 'ppc64le', s390x: 's390x' };
-const OS_LABEL: Record<JavaOs, string> = { linux: 'Linux', windows: 'Windows', macos: 'macOS', unknown: 'an unknown OS' };
+function orFail(f: Fit): { warnings: string[] } {
+  if (f.problem) return fail(f.problem.code, f.problem.message, f.problem.fix);
+  return { warnings: f.warnings };
+}
 
 /**
  * Whether a runtime (a JRE archive, or the one bundled in a ProActive archive) can run in the guest.
@@ -309,47 +313,8 @@ export function checkJreForGuest(
   guest: { osType: string; arch: string },
   what = 'The Java runtime',
 ): { warnings: string[] } {
-  const warnings: string[] = [];
-  const guestOs = normaliseOs(guest.osType);
-  const guestArch = normaliseArch(guest.arch);
-  const guestOsLabel = guestOs === 'unknown' ? guest.osType : OS_LABEL[guestOs];
-  const archName = ARCH_DOWNLOAD_NAME[guestArch] ?? guestArch;
-  const osName = guestOs === 'unknown' ? 'linux' : guestOs;
-  const feature = jre.major && jre.major > 0 ? jre.major : 17;
-  const suggestion = `e.g. OpenJDK${feature}U-jre_${archName}_${osName}_hotspot_….tar.gz from adoptium.net`;
-
-  if (jre.os === 'unknown') {
-    warnings.push(`${what}: Guestprep could not tell which operating system it is built for; check that it is a ${guestOsLabel} build.`);
-  } else if (guestOs !== 'unknown' && jre.os !== guestOs) {
-    fail('JRE_WRONG_OS', `${what} is built for ${OS_LABEL[jre.os]}, but the guest runs ${guestOsLabel}.`,
-      `Pick the ${guestOsLabel} build of the Java runtime (${suggestion}).`);
-  }
-
-  if (jre.arch === 'unknown' || guestArch === 'unknown') {
-    warnings.push(`${what}: Guestprep could not tell which CPU it is built for${guestArch === 'unknown' ? '' : `; the guest is ${guestArch}`}. ` +
-      'If it does not match, the node will not start.');
-  } else if (jre.arch !== guestArch) {
-    if (jre.arch === 'i386' && guestArch === 'x86_64' && guestOs === 'windows') {
-      warnings.push(`${what} is a 32-bit (x86) build and the guest is 64-bit Windows: it runs (WOW64), with a smaller heap. A 64-bit (x64) Java runtime avoids this.`);
-    } else if (jre.arch === 'i386' && guestArch === 'x86_64') {
-      warnings.push(`${what} is a 32-bit (i386) build and the guest is 64-bit (x86_64): it runs only if the guest has the ` +
-        '32-bit libraries (libc6:i386 on Debian/Ubuntu, glibc.i686 on RHEL). A 64-bit (x64) Java runtime avoids this.');
-    } else if (jre.arch === 'arm' && guestArch === 'aarch64') {
-      warnings.push(`${what} is a 32-bit ARM build and the guest is 64-bit ARM (aarch64): it runs only if the CPU and the ` +
-        'guest support 32-bit ARM programs (libc6:armhf). An aarch64 Java runtime avoids this.');
-    } else {
-      fail('JRE_WRONG_ARCH', `${what} is built for ${jre.arch} CPUs, but the guest is ${guestArch}.`,
-        `Pick the ${guestArch} build of the Java runtime (${suggestion}).`);
-    }
-  }
-  return { warnings };
+  return orFail(javaFit(jre, guest, what));
 }
-
-/** The start scripts of each generation, as the guest's OS spells them (for messages). */
-const START_SCRIPTS = {
-  modern: { linux: 'bin/proactive-node', windows: 'bin\\proactive-node.bat' },
-  legacy: { linux: 'bin/unix/rm-start-node', windows: 'bin\\windows\\rm-start-node.bat' },
-} as const;
 
 /**
  * The distribution's start script for a guest OS (relative to its home, '/'-separated). Throws
@@ -357,33 +322,14 @@ const START_SCRIPTS = {
  * archive is the distribution of the other OS.
  */
 export function startScriptForGuest(proactive: ProactiveInfo, guestOs: 'linux' | 'windows', guestArch = 'x86_64'): string {
-  const script = guestOs === 'windows' ? proactive.windowsStartScript : proactive.startScript;
-  if (script) return script;
-  const name = basename(proactive.archivePath);
-  const label = OS_LABEL[guestOs];
-  const otherLabel = OS_LABEL[guestOs === 'windows' ? 'linux' : 'windows'];
-  const names = START_SCRIPTS[proactive.generation];
-  const has = guestOs === 'windows' ? names.linux : names.windows;
-  const cpu = normaliseArch(guestArch);
-  const arch = cpu === 'i386' ? 'x86' : cpu === 'unknown' ? 'x64' : (ARCH_DOWNLOAD_NAME[cpu] ?? cpu);
-  const version = proactive.version !== 'unknown' ? proactive.version : '13.0.0';
-  return fail(
-    'PROACTIVE_NOT_FOUND',
-    `${name} is the ProActive node distribution for ${otherLabel}: it has ${has} but not ${names[guestOs]}, ` +
-      `the start script the node needs in this ${label} guest.`,
-    proactive.generation === 'modern'
-      ? `Pick the ${label} node distribution (e.g. activeeon_enterprise-node-${guestOs}-${arch}-${version}.zip), which has ${names[guestOs]}.`
-      : `Pick a 3.x distribution that has ${names[guestOs]} (e.g. ProActiveScheduling-${version}_bin.tar.gz, which has both start scripts).`,
-  );
+  const r = startScriptFit(proactive, guestOs, guestArch);
+  if ('problem' in r) return fail(r.problem.code, r.problem.message, r.problem.fix);
+  return r.script;
 }
 
-/**
- * Whether the node distribution can start in the guest: it must carry the start script of the guest's OS.
- * Guests of another OS are refused elsewhere (GUEST_UNSUPPORTED_OS), so they pass here.
- */
+/** Whether the node distribution can start in the guest: it must carry the start script of the guest's OS. */
 export function checkProactiveForGuest(proactive: ProactiveInfo, guest: { osType: string; arch: string }): void {
-  const os = normaliseOs(guest.osType);
-  if (os === 'linux' || os === 'windows') startScriptForGuest(proactive, os, guest.arch);
+  orFail(proactiveFit(proactive, guest));
 }
 
 /**
@@ -394,9 +340,5 @@ export function checkArchivesForGuest(
   a: { jre?: { os: JavaOs; arch: CpuArch; version?: string; major?: number }; proactive: ProactiveInfo },
   guest: { osType: string; arch: string },
 ): string[] {
-  const warnings: string[] = [];
-  if (a.jre) warnings.push(...checkJreForGuest(a.jre, guest).warnings);
-  checkProactiveForGuest(a.proactive, guest);
-  if (a.proactive.bundledJre) warnings.push(...checkJreForGuest(a.proactive.bundledJre, guest, 'The JRE bundled with ProActive').warnings);
-  return warnings;
+  return orFail(archivesFit(a, guest)).warnings;
 }

@@ -18,27 +18,10 @@ export function parseReleaseFile(text: string): Record<string, string> {
   return out;
 }
 
-/** x86_64 / i386 / aarch64 / arm / ppc64le / ppc64 / s390x / riscv64, or 'unknown'. */
-export function normaliseArch(raw: string | undefined): CpuArch {
-  const a = (raw ?? '').trim().toLowerCase();
-  if (['amd64', 'x86_64', 'x86-64', 'x64', 'em64t'].includes(a)) return 'x86_64';
-  if (['i386', 'i486', 'i586', 'i686', 'x86', 'x86-32', 'x32', 'ia32'].includes(a)) return 'i386';
-  if (['aarch64', 'arm64', 'armv8'].includes(a)) return 'aarch64';
-  if (['arm', 'arm32', 'armhf', 'armel', 'armv7', 'armv7l', 'armv6', 'aarch32'].includes(a)) return 'arm';
-  if (['ppc64le', 'ppc64el', 'powerpc64le'].includes(a)) return 'ppc64le';
-  if (['ppc64', 'powerpc64'].includes(a)) return 'ppc64';
-  if (['s390x', 's390'].includes(a)) return 's390x';
-  if (['riscv64', 'riscv'].includes(a)) return 'riscv64';
-  return 'unknown';
-}
+// The spellings of CPUs and OSes are one rule, shared with the page (rules/guest-fit.ts).
+import { normaliseArch, normaliseOs } from '../../rules/guest-fit';
 
-export function normaliseOs(raw: string | undefined): JavaOs {
-  const o = (raw ?? '').trim().toLowerCase();
-  if (o === 'linux' || o === 'alpine-linux' || o === 'alpine') return 'linux';
-  if (o.startsWith('windows') || o === 'win' || o === 'win32' || o === 'win64') return 'windows';
-  if (o === 'darwin' || o === 'mac' || o === 'macos' || o === 'macosx' || o === 'mac os x' || o === 'osx') return 'macos';
-  return 'unknown';
-}
+export { normaliseArch, normaliseOs };
 
 /** Feature release of a Java version: 1.8.0_392 -> 8, 17.0.9 -> 17, 21 -> 21; 0 when unknown. */
 export function javaMajor(version: string): number {

@@ -4,19 +4,11 @@
 // still wins.
 
 import { fail } from '../errors';
+import { javaFit, normaliseArch } from '../../rules/guest-fit';
 import type { CpuArch, JavaOs, JreInfo, ProactiveInfo } from '../types';
 
-/** libguestfs and JRE release files spell architectures differently. */
-export function normaliseArch(arch: string): CpuArch {
-  const a = arch.trim().toLowerCase();
-  if (a === 'x86_64' || a === 'amd64' || a === 'x64') return 'x86_64';
-  if (/^i[3-6]86$/.test(a) || a === 'x86' || a === 'ia32') return 'i386';
-  if (a === 'aarch64' || a === 'arm64') return 'aarch64';
-  if (a === 'arm' || a.startsWith('armv') || a === 'armhf' || a === 'aarch32') return 'arm';
-  if (a === 'ppc64le' || a === 'ppc64el') return 'ppc64le';
-  if (a === 's390x') return 's390x';
-  return 'unknown';
-}
+// CPU spellings and the Java-vs-guest rule are shared with the page (rules/guest-fit.ts).
+export { normaliseArch };
 
 export interface JavaChoice {
   /** The Java the node will actually run. */
@@ -28,23 +20,11 @@ export interface JavaChoice {
 
 const OS_NAME: Record<GuestOs, string> = { linux: 'Linux', windows: 'Windows' };
 
-function checkRuntime(what: string, os: JavaOs, arch: CpuArch, guestArch: string, fixArch: string, guestOs: GuestOs): string[] {
-  const warnings: string[] = [];
-  if (os !== guestOs && os !== 'unknown') {
-    fail('JRE_WRONG_OS', `${what} is for ${os}, but the guest runs ${OS_NAME[guestOs]}`, `Use a ${OS_NAME[guestOs]} build (e.g. an OpenJDK JRE archive for ${guestOs}).`);
-  }
-  if (os === 'unknown') warnings.push(`could not tell which OS ${what} is built for; make sure it is a ${OS_NAME[guestOs]} build`);
-  const want = normaliseArch(guestArch);
-  const have = normaliseArch(arch);
-  if (guestOs === 'windows' && have === 'i386' && want === 'x86_64') {
-    // 64-bit Windows runs 32-bit programs (WOW64); only the heap is limited.
-    warnings.push(`${what} is a 32-bit build on 64-bit Windows: it runs (WOW64) but with at most about 1.5 GB of heap; a 64-bit (x64) JRE avoids this`);
-  } else if (want !== 'unknown' && have !== 'unknown' && want !== have) {
-    fail('JRE_WRONG_ARCH', `${what} is built for ${have}, but the guest is ${want}`, fixArch.replace('ARCH', want));
-  } else if (want === 'unknown' || have === 'unknown') {
-    warnings.push(`could not compare the CPU architecture of ${what} (${arch}) with the guest's (${guestArch})`);
-  }
-  return warnings;
+/** The rule's warnings, or its misfit as JRE_WRONG_OS / JRE_WRONG_ARCH. */
+function checkRuntime(what: string, runtime: { os: JavaOs; arch: CpuArch; major?: number }, guestArch: string, guestOs: GuestOs): string[] {
+  const f = javaFit(runtime, { osType: guestOs, arch: guestArch }, what);
+  if (f.problem) return fail(f.problem.code, f.problem.message, f.problem.fix);
+  return f.warnings;
 }
 
 export type GuestOs = 'linux' | 'windows';
@@ -59,10 +39,9 @@ export function chooseJava(guestArch: string, proactive: ProactiveInfo, jre: Jre
       `Give a ${OS_NAME[guestOs]} JRE archive with --jre ARCHIVE.`);
   }
   const warnings: string[] = [];
-  if (jre) warnings.push(...checkRuntime(`the JRE ${jre.version}`, jre.os, jre.arch, guestArch, `Use a JRE archive for ${guestOs} ARCH with --jre.`, guestOs));
+  if (jre) warnings.push(...checkRuntime(`The JRE ${jre.version}`, jre, guestArch, guestOs));
   if (bundled) {
-    warnings.push(...checkRuntime(`the JRE bundled in the ProActive archive (${bundled.version})`, bundled.os, bundled.arch, guestArch,
-      `Use the ProActive node archive for ${guestOs} ARCH.`, guestOs));
+    warnings.push(...checkRuntime(`The JRE bundled in the ProActive archive (${bundled.version})`, bundled, guestArch, guestOs));
     if (jre) {
       warnings.push(`the ProActive archive bundles Java ${bundled.version}, which its start script prefers: the JRE given with --jre (${jre.version}) is installed as JAVA_HOME but the node will not use it`);
     }

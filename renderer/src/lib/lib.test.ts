@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fieldOfError } from './field-of-error';
-import { checkJavaForGuest } from './compat';
 
 describe('fieldOfError', () => {
   it('takes the field the engine names, never the wording', () => {
@@ -14,13 +13,3 @@ describe('fieldOfError', () => {
   });
 });
 
-describe('checkJavaForGuest', () => {
-  const g = { osType: 'linux', arch: 'x86_64' };
-  it('refuses a wrong OS or CPU, warns on i386 and unknowns', () => {
-    expect(checkJavaForGuest({ os: 'windows', arch: 'x86_64' }, g).error?.message).toMatch(/Windows/);
-    expect(checkJavaForGuest({ os: 'linux', arch: 'aarch64' }, g).error?.message).toMatch(/aarch64/);
-    expect(checkJavaForGuest({ os: 'linux', arch: 'i386' }, g)).toEqual({ warnings: [expect.stringMatching(/32-bit/)] });
-    expect(checkJavaForGuest({ os: 'unknown', arch: 'amd64' }, g).warnings).toHaveLength(1);
-    expect(checkJavaForGuest({ os: 'linux', arch: 'x64' }, g)).toEqual({ warnings: [] });
-  });
-});

@@ -38,7 +38,7 @@ export function JavaStep() {
               ['Unpacked size', `${formatBytes(jre.info.unpackedBytes)} in ${jre.info.entryCount} entries`],
             ]}
           />
-          {compat.error ? <ErrorBox error={{ code: 'JRE_WRONG_ARCH', ...compat.error }} title="Wrong Java build for this guest" /> : null}
+          {compat.problem ? <ErrorBox error={compat.problem} title="Wrong Java build for this guest" /> : null}
           <Warnings items={compat.warnings} label="Java warnings" />
         </>
       ) : null}

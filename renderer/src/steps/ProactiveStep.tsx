@@ -35,14 +35,14 @@ export function ProactiveStep() {
               ['Unpacked size', `${formatBytes(info.unpackedBytes)} in ${info.entryCount} entries`],
             ]}
           />
-          {fit.error ? <ErrorBox error={{ code: 'PROACTIVE_NOT_FOUND', ...fit.error }} title="This distribution does not fit this guest" /> : null}
+          {fit.problem ? <ErrorBox error={fit.problem} title="This distribution does not fit this guest" /> : null}
           {!hasJre && !info.bundledJre ? (
             <ErrorBox
               error={{ code: 'JRE_NOT_FOUND', message: 'This distribution bundles no Java runtime and none was chosen.', fix: 'Go back to the Java step and choose a Java runtime archive for the guest.' }}
             />
           ) : null}
           {hasJre && info.bundledJre ? <p className="note">The Java runtime chosen at the Java step is used instead of the bundled one.</p> : null}
-          {!hasJre && compat.error ? <ErrorBox error={{ code: 'JRE_WRONG_ARCH', ...compat.error }} title="The bundled Java does not fit this guest" /> : null}
+          {!hasJre && compat.problem ? <ErrorBox error={compat.problem} title="The bundled Java does not fit this guest" /> : null}
           {!hasJre ? <Warnings items={compat.warnings} label="Bundled Java warnings" /> : null}
         </>
       ) : null}

@@ -18,7 +18,7 @@ import type {
   RunStarted,
   SettingsInput,
 } from '../../../main/contract/contract';
-import { checkJavaForGuest, checkProactiveForGuest } from '../lib/compat';
+import { javaFit, proactiveFit, type Fit } from '../../../main/rules/guest-fit';
 import { DISK_EXTENSIONS, partitionByExtension } from '../../../main/rules/formats';
 import { checkNodeNamePattern, expandNodeName, isNodeNamePattern } from '../../../main/rules/names';
 import type { Verdict } from '../../../main/rules/verdict';
@@ -237,23 +237,23 @@ export function runSucceeded(s: Pick<WizardData, 'run' | 'batch'>): boolean {
   return s.run.status === 'success' || (s.batch.status === 'finished' && batchCounts(s.batch).success > 0);
 }
 
-export function javaCompat(s: Pick<WizardData, 'jre' | 'inspect'>) {
+export function javaCompat(s: Pick<WizardData, 'jre' | 'inspect'>): Fit {
   const jre = s.jre.info;
   const guest = s.inspect.report?.guest;
-  return jre && guest ? checkJavaForGuest(jre, guest) : { warnings: [] as string[] };
+  return jre && guest ? javaFit(jre, guest) : { warnings: [] };
 }
 
-export function bundledJavaCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) {
+export function bundledJavaCompat(s: Pick<WizardData, 'proactive' | 'inspect'>): Fit {
   const b = s.proactive.info?.bundledJre;
   const guest = s.inspect.report?.guest;
-  return b && guest ? checkJavaForGuest(b, guest, 'The Java runtime bundled with ProActive') : { warnings: [] as string[] };
+  return b && guest ? javaFit(b, guest, 'The JRE bundled with ProActive') : { warnings: [] };
 }
 
 /** Whether the node distribution has the start script of the inspected guest's OS. */
-export function proactiveCompat(s: Pick<WizardData, 'proactive' | 'inspect'>) {
+export function proactiveCompat(s: Pick<WizardData, 'proactive' | 'inspect'>): Fit {
   const pa = s.proactive.info;
   const guest = s.inspect.report?.guest;
-  return pa && guest ? checkProactiveForGuest(pa, guest) : { warnings: [] as string[] };
+  return pa && guest ? proactiveFit(pa, guest) : { warnings: [] };
 }
 
 /** Key of everything a plan depends on: a plan made for other inputs is stale. */
@@ -283,7 +283,7 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       if (s.jre.status === 'error') return { ok: false, reason: `The Java archive was refused: ${s.jre.error?.message ?? 'unknown error'}` };
       if (s.jre.path.trim() && s.jre.status !== 'ok') return { ok: false, reason: 'Check the Java archive (press Enter in the field or Detect).' };
       const c = javaCompat(s);
-      if (c.error) return { ok: false, reason: c.error.message };
+      if (c.problem) return { ok: false, reason: c.problem.message };
       return { ok: true };
     }
     case 'proactive': {
@@ -294,9 +294,9 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
         return { ok: false, reason: 'This distribution bundles no Java runtime: go back to the Java step and choose one.' };
       }
       const fit = proactiveCompat(s);
-      if (fit.error) return { ok: false, reason: fit.error.message };
+      if (fit.problem) return { ok: false, reason: fit.problem.message };
       const c = bundledJavaCompat(s);
-      if (!s.jre.info && c.error) return { ok: false, reason: c.error.message };
+      if (!s.jre.info && c.problem) return { ok: false, reason: c.problem.message };
       return { ok: true };
     }
     case 'manager': {
