@@ -3,7 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { fail } from '../engine/errors';
-import { chooseHypervisor, classifyLaunchFailure, hypervisorEnv, rememberVerdict, Hypervisor, KVM_BROKEN_REASON } from '../engine/guestfish/hypervisor';
+import { classifyLaunchFailure, hypervisorEnv, rememberVerdict, Hypervisor, KVM_BROKEN_REASON } from '../engine/guestfish/hypervisor';
+import { settledHypervisor } from '../engine/guestfish/launch';
 
 export interface RunResult {
   code: number | null;
@@ -28,7 +29,8 @@ export function isEnoent(err: unknown): boolean {
 
 /**
  * virt-make-fs launches an appliance of its own. Nested KVM can be present but broken (qemu aborts on an
- * MSR): use the engine's remembered verdict and fall back to TCG the same way a run does.
+ * MSR, or hangs): the engine finds out first, once per host (settledHypervisor), and virt-make-fs uses its
+ * verdict; an abort still falls back to TCG the same way a run does.
  */
 export async function virtMakeFs(args: string[], what: string, hint = ''): Promise<void> {
   const attempt = async (h: Hypervisor): Promise<RunResult> => {
@@ -42,7 +44,7 @@ export async function virtMakeFs(args: string[], what: string, hint = ''): Promi
       throw err;
     }
   };
-  const choice = chooseHypervisor().hypervisor;
+  const choice = await settledHypervisor();
   let r = await attempt(choice);
   if (r.code !== 0 && choice === 'kvm' && classifyLaunchFailure(r.output) === 'kvm-broken') {
     rememberVerdict('tcg', KVM_BROKEN_REASON);

@@ -20,6 +20,8 @@ export interface HypervisorChoice {
   reason: string;
   /** True when this is a fresh verdict the user has not been told about yet. */
   news: boolean;
+  /** The verdict was found out on this host before (kept in hypervisor.json). */
+  remembered?: boolean;
 }
 
 export type LaunchFailureKind = 'kvm-broken' | 'cache-broken' | 'other';
@@ -97,7 +99,7 @@ export function chooseHypervisor(): HypervisorChoice {
     return { hypervisor: 'tcg', reason: '/dev/kvm is not usable, so libguestfs uses software emulation (TCG)', news: false };
   }
   const v = readVerdict();
-  if (v) return { hypervisor: v.hypervisor, reason: v.reason, news: false };
+  if (v) return { hypervisor: v.hypervisor, reason: v.reason, news: false, remembered: true };
   return { hypervisor: 'kvm', reason: 'KVM is available', news: false };
 }
 

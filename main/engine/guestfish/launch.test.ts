@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchAppliance, newLaunchStats } from './launch';
+import { launchAppliance, newLaunchStats, settledHypervisor } from './launch';
+import { accessSync, constants } from 'node:fs';
 import { KVM_HUNG_REASON, stateFile } from './hypervisor';
 
 const FAKE = `#!/bin/sh
@@ -54,6 +55,39 @@ test('a KVM launch that never comes up is given up after its time limit: TCG is 
     assert.equal(JSON.parse(readFileSync(stateFile(), 'utf8')).hypervisor, 'tcg');
   } finally {
     for (const [k, v] of [['PATH', saved.path], ['LIBGUESTFS_BACKEND_SETTINGS', saved.lbs], ['GUESTPREP_STATE_DIR', saved.state], ['GUESTPREP_KVM_LAUNCH_TIMEOUT_MS', saved.t]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});
+
+function kvmUsable(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('settledHypervisor finds out once (the probe falls back from a hung KVM) and later answers from memory', { skip: !kvmUsable() && 'no usable /dev/kvm here' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gp-settle-'));
+  writeFileSync(join(dir, 'guestfish'), FAKE);
+  chmodSync(join(dir, 'guestfish'), 0o755);
+  const log = join(dir, 'log');
+  writeFileSync(log, '');
+  const saved = { path: process.env.PATH, lbs: process.env.LIBGUESTFS_BACKEND_SETTINGS, state: process.env.GUESTPREP_STATE_DIR, t: process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS, l: process.env.GP_FAKE_LOG };
+  process.env.PATH = `${dir}:${process.env.PATH}`;
+  delete process.env.LIBGUESTFS_BACKEND_SETTINGS;
+  process.env.GUESTPREP_STATE_DIR = join(dir, 'state');
+  process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS = '1500';
+  process.env.GP_FAKE_LOG = log;
+  try {
+    assert.equal(await settledHypervisor(), 'tcg');
+    assert.equal(await settledHypervisor(), 'tcg');
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['kvm', 'tcg'], 'one probe, then the remembered verdict');
+  } finally {
+    for (const [k, v] of [['PATH', saved.path], ['LIBGUESTFS_BACKEND_SETTINGS', saved.lbs], ['GUESTPREP_STATE_DIR', saved.state], ['GUESTPREP_KVM_LAUNCH_TIMEOUT_MS', saved.t], ['GP_FAKE_LOG', saved.l]] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }

@@ -120,3 +120,18 @@ export async function launchAppliance(opts: LaunchOptions): Promise<GuestfishSes
     throw err;
   }
 }
+
+/**
+ * Whether KVM works here, found out once per host by launching an empty appliance (with the fallback and
+ * its time limit above) and remembered. For tools that start an appliance of their own (virt-make-fs in
+ * the sample builders), which have neither the fallback nor a time limit and would hang with a hung KVM.
+ */
+export async function settledHypervisor(): Promise<Hypervisor> {
+  const c = chooseHypervisor();
+  if (c.hypervisor === 'tcg' || c.remembered) return c.hypervisor;
+  const stats = newLaunchStats();
+  const s = await launchAppliance({ drives: [], readonly: true, stats });
+  await s.close();
+  if (stats.hypervisor === 'kvm') rememberVerdict('kvm', 'KVM works for libguestfs on this host');
+  return stats.hypervisor ?? 'tcg';
+}
