@@ -178,6 +178,9 @@ export class GuestfishSession {
   async close(graceMs = CLOSE_GRACE_MS): Promise<boolean> {
     if (this.exited) return this.exited.code === 0 && !this.killed;
     this.closed = true;
+    // The appliance's processes, so that close returns only once they are gone too: the caller's next
+    // step (the commit) opens the files they hold.
+    if (this.child.pid !== undefined) this.appliancePids = descendants(this.child.pid);
     this.child.stdin!.end('quit\n');
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.waitExit();
@@ -187,10 +190,9 @@ export class GuestfishSession {
   }
 
   /**
-   * Kills guestfish and its appliance. guestfish stops its qemu when it quits, not when it is killed: a
-   * SIGTERM leaves qemu running, orphaned, with the overlay and the image's files open (seen as a commit
-   * refused with `Failed to get "resize" lock` on a flat VMDK extent). So the appliance's processes are
-   * found first (guestfish's descendants) and killed with it.
+   * Kills guestfish and its appliance. guestfish normally takes its qemu down with it (checked: SIGTERM and
+   * SIGKILL both), but a qemu that outlived it would keep the overlay and the image's files open, so the
+   * appliance's processes (guestfish's descendants) are found first and killed too.
    */
   kill(): void {
     if (this.exited || this.child.pid === undefined) return;
@@ -204,9 +206,9 @@ export class GuestfishSession {
     }, 5000).unref();
   }
 
-  /** Waits (a few seconds at most) until the killed appliance's processes are really gone. */
+  /** Waits (30 s at most) until the appliance's processes are really gone. */
   private async applianceGone(): Promise<void> {
-    for (let i = 0; i < 50 && this.appliancePids.some(isRunning); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && this.appliancePids.some(isRunning); i++) await new Promise((r) => setTimeout(r, 100));
   }
 
   async waitExit(): Promise<void> {

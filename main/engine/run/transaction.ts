@@ -10,6 +10,10 @@ import { closeSync, fsyncSync, openSync, realpathSync, statSync } from 'node:fs'
 import { GuestprepError, fail } from '../errors';
 import type { Expectation, ImageFileInfo, PlanStep, RunEvent } from '../types';
 import { createOverlay, commitOverlay } from '../image/qemu-img';
+import { waitUntilUnheld } from './file-holders';
+
+/** How long a commit waits for another process to let go of the image's files. */
+const COMMIT_HOLDER_WAIT_MS = 30_000;
 import { launchAppliance, LaunchStats } from '../guestfish/launch';
 import type { Drive, GuestfishSession } from '../guestfish/session';
 import { executeSteps, ExecuteOptions, StepTiming } from '../execute/executor';
@@ -228,6 +232,15 @@ export class ImageTransaction {
     this.opts.emit({ type: 'phase', phase: 'commit', message: 'Committing into the image' });
     if (!sameIdentity(imageIdentity(this.imagePath), this.before)) {
       fail('IMAGE_CHANGED_DURING_RUN', 'The image was modified by another program while Guestprep was working on it.', 'Make sure the VM is powered off and nothing else uses the disk, then run again. Guestprep did not write to it.');
+    }
+    // qemu-img commit locks the overlay and every file of the image; a process still holding one (an
+    // appliance still shutting down, a VM started meanwhile) would make it fail half-way. Wait for it, or
+    // refuse while nothing has been written yet.
+    const files = [this.run.overlay, this.imagePath, ...(this.opts.image.extentFiles ?? [])];
+    const held = await waitUntilUnheld(files, COMMIT_HOLDER_WAIT_MS);
+    if (held.length) {
+      fail('IMAGE_LOCKED', `${this.imagePath} is in use: ${held.map((h) => `${h.name} (pid ${h.pid}) has ${h.file} open`).join('; ')}. Nothing was committed.`,
+        'Stop that program (power off the VM that uses this disk), then run again. Guestprep did not write to the image.');
     }
     this.setPhase('committing');
     await commitOverlay(this.run.overlay, (pct) => this.opts.progress.commitPercent(pct));
