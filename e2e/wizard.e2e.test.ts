@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildSampleGuest, type SampleGuestOptions } from '../main/sample/sample-guest';
+import { buildSampleWindows } from '../main/sample/sample-windows';
 import { makeSampleJre, makeSampleProactive } from '../main/sample/archives';
 import { inspectImage } from '../main/engine/run/inspect-image';
 import { startApp, type AppProcess } from './support/serve-app';
@@ -68,8 +69,8 @@ let tmp = '';
 let browser: Browser | undefined;
 let app: AppProcess | undefined;
 let appEnv: NodeJS.ProcessEnv;
-const img = { happy: '', second: '', cancel: '', broken: '', vmDisk: '' };
-const arc = { jre: '', bigJre: '', proactive: '', bundled: '' };
+const img = { happy: '', second: '', cancel: '', broken: '', vmDisk: '', windows: '' };
+const arc = { jre: '', bigJre: '', proactive: '', bundled: '', winJre: '', winProactive: '' };
 const VM = { name: 'NodeVM', uuid: randomUUID(), diskUuid: randomUUID() };
 
 async function page(): Promise<{ context: BrowserContext; page: Page }> {
@@ -137,7 +138,8 @@ describe('the wizard in Chromium, through guestprep serve, on real images', { sk
     img.vmDisk = path.join(home, 'VirtualBox VMs', VM.name, `${VM.name}.vdi`);
     const archives = path.join(tmp, 'archives');
     fs.mkdirSync(archives, { recursive: true });
-    [img.happy, img.second, img.cancel, img.broken, arc.jre, arc.bigJre, arc.proactive, arc.bundled] = await Promise.all([
+    const windowsBuilt = buildSampleWindows(path.join(tmp, 'win-build'), { variant: 'win10-x64' });
+    [img.happy, img.second, img.cancel, img.broken, arc.jre, arc.bigJre, arc.proactive, arc.bundled, arc.winJre, arc.winProactive] = await Promise.all([
       guestAt(img.happy, { hostname: 'node-one' }),
       guestAt(img.second, { hostname: 'node-two', flavour: 'sysvinit' }),
       // Room for the large JRE whose upload is cancelled.
@@ -150,7 +152,13 @@ describe('the wizard in Chromium, through guestprep serve, on real images', { sk
       makeSampleProactive(archives, { generation: 'modern' }),
       // Bundles a JRE, so the Java step may stay empty until the preset brings its own.
       makeSampleProactive(path.join(archives, 'activeeon_enterprise-node-linux-x64-13.0.0-bundled.zip'), { generation: 'modern', bundledJre: true }),
+      // A Windows guest's archives: a Windows JRE and a node distribution with only the .bat start script.
+      makeSampleJre(path.join(archives, 'OpenJDK17U-jre_x64_windows.zip'), { version: '17.0.9', os: 'windows', arch: 'x86_64' }),
+      makeSampleProactive(path.join(archives, 'activeeon_enterprise-node-windows-x64-13.0.0.zip'), { generation: 'modern', scripts: 'windows' }),
     ]);
+    img.windows = path.join(home, 'VirtualBox VMs', 'Windows 10 (64)', 'Windows 10 (64).vdi');
+    fs.mkdirSync(path.dirname(img.windows), { recursive: true });
+    fs.renameSync(await windowsBuilt, img.windows);
     fs.mkdirSync(path.dirname(img.vmDisk), { recursive: true });
     fs.copyFileSync(img.broken, img.vmDisk);
     writeVirtualBoxConfig(home, { ...VM, disk: img.vmDisk });
@@ -316,6 +324,39 @@ describe('the wizard in Chromium, through guestprep serve, on real images', { sk
     assert.equal(rec.jre?.version, '17.0.9');
     assert.equal(rec.proactive.version, '13.0.0');
     assert.equal(rec.proactive.generation, 'modern');
+  });
+
+  test('a Windows guest goes through the wizard: its own facts, a Windows JRE and node, a service in the image', { timeout: 6 * MINUTE }, async () => {
+    const { context, page: p } = await page();
+    try {
+      await dropFile(p, '[data-testid="image-drop"]', img.windows, path.basename(img.windows));
+      await heading(p, 'Guest').waitFor({ timeout: 3 * MINUTE });
+      const facts = (await p.getByLabel('Guest facts').textContent()) ?? '';
+      assert.match(facts, /System drive\s*C:/);
+      assert.match(facts, /Control set\s*ControlSet00\d/);
+      assert.match(facts, /a Windows service/);
+      assert.doesNotMatch(facts, /Init system|C::/);
+      assert.doesNotMatch((await p.locator('body').innerText()), /Linux guests only/);
+      await next(p, 'Java');
+      await chooseArchive(p, 'jre', arc.winJre, 'Java runtime');
+      await next(p, 'ProActive');
+      await chooseArchive(p, 'proactive', arc.winProactive, 'ProActive distribution');
+      await next(p, 'Manager');
+      await p.locator('#rmUrl').fill(RM_URL);
+      await p.getByTestId('resolved').waitFor({ timeout: MINUTE });
+      await toReview(p);
+      assert.match((await p.getByTestId('plan-steps').textContent()) ?? '', /service/i);
+      await next(p, 'Run');
+      await heading(p, 'Result').waitFor({ timeout: 5 * MINUTE });
+      await p.getByTestId('verification').getByText(/^Verified: \d+ checks passed\.$/).waitFor();
+    } finally {
+      await context.close();
+    }
+    const rec = (await inspectImage(img.windows)).guest.existing?.record;
+    assert.ok(rec, 'no Guestprep install record in the Windows image');
+    assert.equal(rec.init, 'windows-service');
+    assert.equal(rec.rmUrl, RM_URL);
+    assert.equal(rec.proactive.windowsStartScript, 'bin/proactive-node.bat');
   });
 
   test('presets: "cluster-a" survives an app restart and prepares a second image', { timeout: 5 * MINUTE }, async () => {

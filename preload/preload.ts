@@ -33,6 +33,7 @@ export const PRELOAD_CALL_NAMES: readonly CallName[] = [
   'recovery.status',
   'image.release',
   'run.startBatch',
+  'engine.capabilities',
 ];
 
 export const PRELOAD_EVENT_NAMES: readonly EventName[] = ['run.event', 'run.result'];

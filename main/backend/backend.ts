@@ -6,6 +6,7 @@
 // run id at once, then every engine event is pushed as 'run.event', logged in the store's history, and the
 // run ends with one 'run.result'. One image has at most one run at a time, whatever its kind.
 
+import { engineCapabilities } from '../engine/capabilities';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type {
@@ -484,6 +485,8 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     'run.startBatch': async (req) => startBatch(req),
+
+    'engine.capabilities': async () => engineCapabilities(),
 
     'recovery.status': async () => {
       await recovered;

@@ -22,6 +22,9 @@ import type {
 import type { InspectReport } from '../engine/run/inspect-image';
 import type { PrepareReport, RemoveReport, RetargetReport, RunReport } from '../engine/run/report';
 import type { RecoveryOutcome } from '../engine/run/recover';
+import type { EngineCapabilities } from '../rules/guest-support';
+
+export type { EngineCapabilities };
 
 export type { VboxDisk, VboxVm };
 export type {
@@ -175,6 +178,8 @@ export interface Calls {
   'run.startBatch': { req: BatchRunRequest; res: { runIds: string[] } };
   /** Waits for the recovery of interrupted runs started with the backend, and says what it did. */
   'recovery.status': { req: Record<string, never>; res: RecoveryStatus };
+  /** What the engine prepares and reads (guest OSes, boot targets, image formats, archive kinds): the wizard shows that. */
+  'engine.capabilities': { req: Record<string, never>; res: EngineCapabilities };
 }
 
 export type CallName = keyof Calls;
@@ -204,6 +209,7 @@ export const CALL_NAMES: readonly CallName[] = [
   'recovery.status',
   'image.release',
   'run.startBatch',
+  'engine.capabilities',
 ] as const;
 
 // ---------------------------------------------------------------- events

@@ -246,6 +246,7 @@ export const CALL_SCHEMAS = {
     preset: opt(presetName),
   }),
   'recovery.status': noArgs,
+  'engine.capabilities': noArgs,
 } satisfies { [C in CallName]: z.ZodType<CallReq<C>, unknown> };
 
 // ---------------------------------------------------------------- checking a request

@@ -4,6 +4,9 @@ import { createFakeClient } from '../test/fake-client';
 import { inspectReport } from '../test/fixtures';
 import { renderWith } from '../test/render';
 import { GuestStep } from './GuestStep';
+import { windowsGuest } from '../../../main/engine/plan/test-fixtures';
+import { engineCapabilities } from '../../../main/engine/capabilities';
+import { stepStatus } from '../store/wizard';
 
 describe('GuestStep', () => {
   it('shows what inspection found, with warnings for an existing install and low space', () => {
@@ -29,5 +32,25 @@ describe('GuestStep', () => {
     expect(warnings).toMatch(/already installed.*replaces it/);
     expect(warnings).toMatch(/Only 100\.0 MiB free/);
     expect(screen.getByTestId('existing-install').textContent).toMatch(/pnp:\/\/old-rm:64738/);
+  });
+
+  it('a Windows guest: its own facts (system drive, control set, service), no refusal, and Next is allowed', async () => {
+    const report = inspectReport('/w.vdi', windowsGuest());
+    const { store } = renderWith(<GuestStep />, createFakeClient(), { inspect: { status: 'ok', path: '/w.vdi', report }, capabilities: engineCapabilities() });
+    const facts = screen.getByLabelText('Guest facts').textContent!;
+    expect(facts).toMatch(/Windows 10 Pro/);
+    expect(facts).toMatch(/System driveC: \(\\Windows\)/);
+    expect(facts).toMatch(/Control setControlSet002/);
+    expect(facts).toMatch(/a Windows service/);
+    expect(facts).not.toMatch(/Init system|C::/);
+    expect(screen.queryByLabelText('Guest warnings')?.textContent ?? '').not.toMatch(/Linux guests only|prepares/);
+    expect(stepStatus(store.getState(), 'guest')).toEqual({ ok: true });
+  });
+
+  it('a guest of an OS the engine does not announce is refused with the engine\'s words', () => {
+    const report = inspectReport('/b.vdi', { osType: 'freebsd', linux: undefined });
+    const { store } = renderWith(<GuestStep />, createFakeClient(), { inspect: { status: 'ok', path: '/b.vdi', report }, capabilities: engineCapabilities() });
+    expect(screen.getByLabelText('Guest warnings').textContent).toMatch(/runs freebsd; this Guestprep prepares linux and windows guests/);
+    expect(stepStatus(store.getState(), 'guest').ok).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { StepHeading } from '../components/StepHeading';
 import { basename } from '../lib/basename';
 import { formatBytes, formatDuration } from '../../../main/rules/units';
 import { batchImages } from '../store/wizard';
+import { guestFactRows, guestSupport } from '../../../main/rules/guest-support';
 
 /** Below this much free space a node with a bundled JRE will likely not fit (the plan checks exactly). */
 const LOW_SPACE = 512 * 1024 * 1024;
@@ -45,6 +46,7 @@ function ExistingActions({ installDir, serviceName }: { installDir: string; serv
 
 export function GuestStep() {
   const report = useWizard((s) => s.inspect.report);
+  const capabilities = useWizard((s) => s.capabilities);
   const batchCount = useWizard((s) => batchImages(s)?.length ?? 0);
   if (!report) {
     return (
@@ -56,8 +58,9 @@ export function GuestStep() {
   }
   const g = report.guest;
   const warnings: string[] = [...report.notices];
-  if (g.osType !== 'linux') warnings.push(`The guest runs ${g.osType}: Guestprep prepares Linux guests only.`);
-  if (g.osType === 'linux' && !g.linux) warnings.push('No way to start a service at boot was found (no systemd, sysvinit or rc.local).');
+  // Whether the engine prepares this guest is its own announcement, read by the shared rule.
+  const support = capabilities ? guestSupport(g, capabilities) : undefined;
+  if (support && !support.ok) warnings.push(`${support.problem.message} ${support.problem.fix}`);
   if (g.linux?.init === 'rclocal') warnings.push('Only rc.local was found: the node is started from it, without restart supervision by an init system.');
   if (g.freeBytes < LOW_SPACE) warnings.push(`Only ${formatBytes(g.freeBytes)} free on ${g.freeBytesMountpoint}: the node and its Java runtime may not fit.`);
   if (g.existing) warnings.push(`A Guestprep node is already installed (${g.existing.record.updatedAt ?? g.existing.record.installedAt}): preparing again replaces it, including its logs.`);
@@ -74,12 +77,7 @@ export function GuestStep() {
       <Facts
         label="Guest facts"
         items={[
-          ['Operating system', `${g.productName || g.distro} (${g.osType})`],
-          ['Distribution', `${g.distro} ${g.majorVersion}.${g.minorVersion}`],
-          ['Architecture', g.arch],
-          ['Hostname', g.hostname || '(none)'],
-          ['Init system', g.linux ? `${g.linux.init}${g.linux.sysvLayout ? ` (${g.linux.sysvLayout} layout)` : ''}` : 'none found'],
-          ['Free space', `${formatBytes(g.freeBytes)} on ${g.freeBytesMountpoint}`],
+          ...guestFactRows(g),
           ['Root device', <code key="r">{g.root}</code>],
           ['Image', `${report.image.format}${report.image.subformat ? ` (${report.image.subformat})` : ''}, ${formatBytes(report.image.virtualSize)} virtual, ${formatBytes(report.image.fileSize)} on disk`],
           ['Inspection took', formatDuration(report.timings.totalMs)],

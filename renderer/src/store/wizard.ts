@@ -22,6 +22,7 @@ import { javaFit, proactiveFit, type Fit } from '../../../main/rules/guest-fit';
 import { DISK_EXTENSIONS, partitionByExtension } from '../../../main/rules/formats';
 import { checkNodeNamePattern, expandNodeName, isNodeNamePattern } from '../../../main/rules/names';
 import type { Verdict } from '../../../main/rules/verdict';
+import { guestSupport, type EngineCapabilities } from '../../../main/rules/guest-support';
 import { checkRmUrl } from '../../../main/rules/rm-url';
 import { createBatchActions } from './batch-actions';
 import { batchActive, batchCounts, idleBatch, type BatchRunState } from './batch-run';
@@ -111,6 +112,8 @@ export interface WizardData {
   batchMode: boolean;
   /** The last batch run (idle when the last run was a single image, or none). */
   batch: BatchRunState;
+  /** What the engine prepares (guest OSes, boot targets...), as the backend announces it; asked once. */
+  capabilities?: EngineCapabilities;
 }
 
 export interface WizardActions {
@@ -274,10 +277,13 @@ export function stepStatus(s: WizardData, step: StepId): StepStatus {
       if (s.inspect.status === 'error') return { ok: false, reason: `The image was refused: ${s.inspect.error?.message ?? 'unknown error'}` };
       if (s.inspect.status !== 'ok') return { ok: false, reason: 'Choose a disk image: drop it, pick a VirtualBox disk, or type its path.' };
       return { ok: true };
-    case 'guest':
+    case 'guest': {
       if (!s.inspect.report) return { ok: false, reason: 'Inspect an image first.' };
-      if (s.inspect.report.guest.osType !== 'linux') return { ok: false, reason: `The guest runs ${s.inspect.report.guest.osType}; Guestprep prepares Linux guests.` };
+      if (!s.capabilities) return { ok: false, reason: 'Asking the engine what it supports…' };
+      const support = guestSupport(s.inspect.report.guest, s.capabilities);
+      if (!support.ok) return { ok: false, reason: support.problem.message };
       return { ok: true };
+    }
     case 'java': {
       if (s.jre.status === 'busy') return { ok: false, reason: 'Reading the Java archive…' };
       if (s.jre.status === 'error') return { ok: false, reason: `The Java archive was refused: ${s.jre.error?.message ?? 'unknown error'}` };
@@ -373,6 +379,13 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
     // The backend keeps the appliance that inspected an image up for the run; once the page no longer
     // needs that image, it ends it rather than leave it running until the idle timeout.
     const release = (image: string) => void client.call('image.release', { image });
+    // What the engine supports, asked once; a failed answer is asked again with the next image.
+    const loadCapabilities = async () => {
+      const res = await client.call('engine.capabilities', {});
+      if (res.ok) set({ capabilities: res.value });
+    };
+    // Asked at once, so the Guest step has the answer by the time an inspection ends.
+    if (!initial.capabilities) queueMicrotask(() => void loadCapabilities());
 
     /**
      * Starts a run (prepare, retarget or remove) and follows it: subscribed before the call, since the first
@@ -493,7 +506,8 @@ export function createWizardStore(client: GuestprepClient, initial: Partial<Wiza
         // An image from outside the dropped list (typed, VirtualBox) means one image, not the batch.
         const batchMode = get().batchMode && batchCandidates(get()).includes(image);
         set({ imagePath: image, batchMode, mode: 'prepare', inspect: { status: 'busy', path: image }, plan: { status: 'idle' }, validation: { status: 'idle', seq: -1, warnings: [] } });
-        const res = await client.call('image.inspect', { image });
+        // Asked alongside the inspection: the Guest step judges the guest by what the engine announces.
+        const [res] = await Promise.all([client.call('image.inspect', { image }), get().capabilities ? undefined : loadCapabilities()]);
         // The user may have chosen another image meanwhile: only the latest choice counts, and the
         // appliance kept up for this one is not needed.
         if (get().inspect.path !== image) {

@@ -1,6 +1,7 @@
 // A GuestprepClient for tests: answers calls from per-channel handlers, records every call, and lets
 // the test push backend events. Unhandled calls answer with an error, so a test that forgets one sees it.
 
+import { engineCapabilities } from '../../../main/engine/capabilities';
 import type { CallName, CallReq, CallRes, ErrorData, EventName, Events, GuestprepClient, Result } from '../../../main/contract/contract';
 
 export type FakeHandler<C extends CallName> = (req: CallReq<C>) => Result<CallRes<C>> | CallRes<C> | Promise<Result<CallRes<C>> | CallRes<C>>;
@@ -28,6 +29,8 @@ export function createFakeClient(handlers: FakeHandlers = {}, opts: { kind?: 'el
   if (!handlers['recovery.status']) handlers['recovery.status'] = async () => ({ running: false, outcomes: [] });
   // The page lets go of warm appliances in many flows (another image, start over): recorded, answered.
   if (!handlers['image.release']) handlers['image.release'] = async (r) => ({ released: r.image === undefined ? 0 : 1 });
+  // What the engine supports: what the real backend announces for this build.
+  if (!handlers['engine.capabilities']) handlers['engine.capabilities'] = async () => engineCapabilities();
   const listeners = new Map<EventName, Set<(p: never) => void>>();
   const calls: FakeClient['calls'] = [];
   const paths = new Map<File, string>();
