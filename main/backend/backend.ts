@@ -6,7 +6,7 @@
 // run id at once, then every engine event is pushed as 'run.event', logged in the store's history, and the
 // run ends with one 'run.result'. One image has at most one run at a time, whatever its kind.
 
-import { engineCapabilities } from '../engine/capabilities';
+import { engineCapabilities } from '../engine/api';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type {
@@ -21,27 +21,27 @@ import type {
   RunOutcome,
   RunStarted,
 } from '../contract/contract';
-import { fail, GuestprepError } from '../engine/errors';
+import { fail, GuestprepError } from '../engine/api';
 import { defaultLog, pageError, type LogFn } from './dispatch';
-import { earlySettings } from '../engine/run/prepare';
-import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/types';
-import { detectJre, detectProactive, checkArchivesForGuest } from '../engine/archive/detect';
-import { checkSettingsEarly, validateSettings } from '../engine/settings/validate';
-import { checkCredentialsFile } from '../engine/run/credentials';
-import { buildPlan, renderScript } from '../engine/plan';
-import { inspectImage } from '../engine/run/inspect-image';
-import { prepare, type PrepareHooks } from '../engine/run/prepare';
-import { retarget } from '../engine/run/retarget';
-import { remove } from '../engine/run/remove';
-import type { RunReport } from '../engine/run/report';
-import { checkRetargetEarly, parseRetargetInput } from '../engine/settings/retarget';
-import { recoverInterrupted } from '../engine/run/recover';
-import { WarmPool } from '../engine/run/warm';
-import { expandNodeName, isNodeNamePattern } from '../engine/settings/node-name-pattern';
-import { prepareBatch } from '../engine/run/batch';
+import { earlySettings } from '../engine/api';
+import type { GuestFacts, JreInfo, ProactiveInfo, RunEvent, SettingsInput, UploadRef } from '../engine/api';
+import { detectJre, detectProactive, checkArchivesForGuest } from '../engine/api';
+import { checkSettingsEarly, validateSettings } from '../engine/api';
+import { checkCredentialsFile } from '../engine/api';
+import { buildPlan, renderScript } from '../engine/api';
+import { inspectImage } from '../engine/api';
+import { prepare, type PrepareHooks } from '../engine/api';
+import { retarget } from '../engine/api';
+import { remove } from '../engine/api';
+import type { RunReport } from '../engine/api';
+import { checkRetargetEarly, parseRetargetInput } from '../engine/api';
+import { recoverInterrupted } from '../engine/api';
+import { WarmPool } from '../engine/api';
+import { expandNodeName, isNodeNamePattern } from '../engine/api';
+import { prepareBatch } from '../engine/api';
 import type { RecoveryStatus } from '../contract/contract';
-import { GUESTPREP_VERSION } from '../engine/version';
-import { listVirtualBoxVms } from '../engine/image/virtualbox';
+import { GUESTPREP_VERSION } from '../engine/api';
+import { listVirtualBoxVms } from '../engine/api';
 import type { Store } from './store-types';
 
 export interface BackendOptions {

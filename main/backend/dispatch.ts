@@ -6,7 +6,7 @@
 
 import type { CallName, CallReq, CallRes, Result } from '../contract/contract';
 import { parseCallRequest } from '../contract/schemas';
-import { GuestprepError, type ErrorData } from '../engine/errors';
+import { GuestprepError, type ErrorData } from '../engine/api';
 
 /** Where unexpected errors are written (the terminal of `guestprep serve`, the app's stderr). */
 export type LogFn = (line: string) => void;

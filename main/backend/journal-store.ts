@@ -6,9 +6,9 @@
 // each one is made with synchronous=FULL: the WAL is synced before update() returns.
 
 import type Database from 'better-sqlite3';
-import { checkClaim, JournalEntry, JournalPhase, OPEN_PHASES, RunJournal, type AliveCheck } from '../engine/run/journal';
-import { ownerAlive } from '../engine/run/owner';
-import { fail } from '../engine/errors';
+import { checkClaim, JournalEntry, JournalPhase, OPEN_PHASES, RunJournal, type AliveCheck } from '../engine/api';
+import { ownerAlive } from '../engine/api';
+import { fail } from '../engine/api';
 
 interface Row {
   run_id: string;

@@ -3,9 +3,9 @@
 // newest first, log and report only in `get`), not SQLite's.
 
 import type { HistoryEntry, HistoryFilter, Preset, PresetData } from '../contract/contract';
-import { fail } from '../engine/errors';
+import { fail } from '../engine/api';
 import type { HistoryStore, PresetStore, Store } from './store-types';
-import { memoryJournal } from '../engine/run/journal';
+import { memoryJournal } from '../engine/api';
 
 const FORMAT_KEY = 'guestprep-presets';
 

@@ -1,9 +1,9 @@
 // What the backend needs from persistent storage (presets and run history). Implemented over SQLite in
 // store.ts; the backend and the CLI depend only on this interface.
 
-import type { ErrorData } from '../engine/errors';
-import type { RunJournal } from '../engine/run/journal';
-import type { RunReport } from '../engine/run/report';
+import type { ErrorData } from '../engine/api';
+import type { RunJournal } from '../engine/api';
+import type { RunReport } from '../engine/api';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 
 export interface PresetStore {

@@ -9,14 +9,14 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { GuestprepError, fail, type ErrorData } from '../engine/errors';
-import { parseSettingsInput } from '../engine/settings/input-schema';
-import type { RunReport } from '../engine/run/report';
+import { GuestprepError, fail, type ErrorData } from '../engine/api';
+import { parseSettingsInput } from '../engine/api';
+import type { RunReport } from '../engine/api';
 import type { HistoryEntry, HistoryFilter, Preset, PresetData, RunOutcome } from '../contract/contract';
 import type { HistoryStore, PresetStore, Store } from './store-types';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
 import { journalStore } from './journal-store';
-import { ensurePrivateDir, ensurePrivateFile, tightenSqliteCompanions } from '../engine/run/private-files';
+import { ensurePrivateDir, ensurePrivateFile, tightenSqliteCompanions } from '../engine/api';
 
 export const EXPORT_MARKER = 'guestprep-presets';
 export const EXPORT_VERSION = 1;

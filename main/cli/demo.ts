@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSampleGuest } from '../sample/sample-guest';
 import { makeSampleJre, makeSampleProactive } from '../sample/archives';
-import { prepare, PrepareReport } from '../engine/run/prepare';
-import type { RunEvent } from '../engine/types';
+import { prepare, PrepareReport } from '../engine/api';
+import type { RunEvent } from '../engine/api';
 
 export async function runDemo(opts: { dir?: string; onEvent?: (e: RunEvent) => void; log?: (s: string) => void }): Promise<PrepareReport> {
   const root = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'guestprep-demo-'));

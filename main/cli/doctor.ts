@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { chooseHypervisor } from '../engine/guestfish/hypervisor';
-import { launchAppliance, newLaunchStats } from '../engine/guestfish/launch';
-import { applianceCacheDir } from '../engine/guestfish/session';
-import { toErrorData } from '../engine/errors';
-import { HOST_TOOLS, installCommand, type HostTool } from '../engine/host-tools';
+import { chooseHypervisor } from '../engine/api';
+import { launchAppliance, newLaunchStats } from '../engine/api';
+import { applianceCacheDir } from '../engine/api';
+import { toErrorData } from '../engine/api';
+import { HOST_TOOLS, installCommand, type HostTool } from '../engine/api';
 
 export interface DoctorCheck {
   name: string;

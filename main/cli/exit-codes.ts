@@ -1,7 +1,7 @@
 // Documented exit codes (README "Exit codes"). Scripts that drive guestprep branch on these, so they are
 // grouped by what the user has to change, not by where in the code the error arose.
 
-import type { ErrorCode } from '../engine/errors';
+import type { ErrorCode } from '../engine/api';
 
 export const EXIT = {
   ok: 0,

@@ -1,14 +1,14 @@
 // Pure text formatting for the terminal: reports, errors and sizes. Kept apart from the CLI wiring so
 // it is tested on its output text.
 
-import type { ErrorData } from '../engine/errors';
-import { shQuote } from '../engine/quote/sh';
-import type { GuestFacts, ImageFileInfo } from '../engine/types';
-import type { InspectReport } from '../engine/run/inspect-image';
-import type { BatchReport } from '../engine/run/batch';
-import type { PrepareReport } from '../engine/run/prepare';
-import type { RetargetReport } from '../engine/run/retarget';
-import type { RemoveReport } from '../engine/run/remove';
+import type { ErrorData } from '../engine/api';
+import { shQuote } from '../engine/api';
+import type { GuestFacts, ImageFileInfo } from '../engine/api';
+import type { InspectReport } from '../engine/api';
+import type { BatchReport } from '../engine/api';
+import type { PrepareReport } from '../engine/api';
+import type { RetargetReport } from '../engine/api';
+import type { RemoveReport } from '../engine/api';
 import { formatBytes } from '../rules/units';
 
 /** Sizes in the one unit style of CLI and app alike (main/rules/units.ts). */

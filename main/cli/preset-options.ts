@@ -6,10 +6,10 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import { GuestprepError, fail, toErrorData, type ErrorData } from '../engine/errors';
-import { parseSettingsInput } from '../engine/settings/input-schema';
-import type { RunEvent, SettingsInput } from '../engine/types';
-import type { RunReport } from '../engine/run/report';
+import { GuestprepError, fail, toErrorData, type ErrorData } from '../engine/api';
+import { parseSettingsInput } from '../engine/api';
+import type { RunEvent, SettingsInput } from '../engine/api';
+import type { RunReport } from '../engine/api';
 import type { Store } from '../backend/store-types';
 import { noSuchPreset, openStore } from '../backend/store';
 import { defaultDbPath } from '../backend/paths';

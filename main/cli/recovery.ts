@@ -1,10 +1,10 @@
 // Recovery of interrupted runs at the start of the commands that touch images (prepare, retarget, remove,
 // inspect) and as `guestprep recover`: what happened is always told, as text on stderr or as JSON lines.
 
-import type { RecoveryOutcome } from '../engine/run/recover';
-import { recoverInterrupted } from '../engine/run/recover';
-import type { RunJournal } from '../engine/run/journal';
-import type { RunEvent } from '../engine/types';
+import type { RecoveryOutcome } from '../engine/api';
+import { recoverInterrupted } from '../engine/api';
+import type { RunJournal } from '../engine/api';
+import type { RunEvent } from '../engine/api';
 
 export function formatRecovery(o: RecoveryOutcome): string {
   const head = o.action === 'rolled-back' || o.action === 'committed' ? 'Recovered' : o.action === 'pending' ? 'Recovery pending' : 'Recovery failed';

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fail } from '../engine/errors';
+import { fail } from '../engine/api';
 import { createBackend } from '../backend/backend';
 import type { Store } from '../backend/store-types';
 import { startBridge } from '../bridge/server';

@@ -7,7 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail } from '../engine/errors';
+import { fail } from '../engine/api';
 import { dispatchCall, type LogFn } from '../backend/dispatch';
 import { CALL_NAMES, EVENT_NAMES } from '../contract/contract';
 import type { CallName, EventName, EventSink, Events, Handlers, Result } from '../contract/contract';

@@ -3,7 +3,7 @@
 // wires them to the real Electron objects, in the order Electron requires.
 
 import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
-import { toErrorData } from '../engine/errors';
+import { toErrorData } from '../engine/api';
 import { createBackend } from '../backend/backend';
 import { openStore } from '../backend/store';
 import { defaultDbPath, userDataDir } from '../backend/paths';
