@@ -81,9 +81,19 @@ test('the facts the engine produces pass unchanged (Linux flavours, Windows, an 
     guestFacts({ existing: { record: installRecord(), path: '/opt/proactive/guestprep/install.json' }, dirsPresent: { '/opt': true } }),
   ];
   for (const guest of guests) {
-    for (const proactive of [modernProactive(), legacyProactive()]) {
+    // Node distributions of one OS carry one start script only (a Windows one: only the .bat).
+    const windowsOnly = { ...modernProactive(), startScript: undefined, windowsStartScript: 'bin/proactive-node.bat' };
+    const { windowsStartScript: _w, ...linuxOnly } = modernProactive({ windowsStartScript: 'bin/proactive-node.bat' });
+    for (const proactive of [modernProactive(), legacyProactive(), windowsOnly, linuxOnly]) {
       const req = { image: imageInfo.path, guest, imageInfo, jre: jreInfo(), proactive, settings: { rmUrl: 'pnp://rm', workers: 2, jvmOptions: ['-Xmx1g'] } };
       assert.deepEqual(parseCallRequest('plan.preview', req), req);
     }
   }
+});
+
+test('a node distribution without any start script is refused, naming the field', () => {
+  const { startScript: _s, windowsStartScript: _w, ...none } = modernProactive({ windowsStartScript: 'bin/proactive-node.bat' });
+  const e = refusal('settings.validate', { settings: { rmUrl: 'pnp://rm' }, guest: guestFacts(), proactive: none });
+  assert.equal(e.code, 'SETTING_INVALID');
+  assert.match(e.field ?? '', /^proactive/);
 });

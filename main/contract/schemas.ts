@@ -82,19 +82,23 @@ export const jreInfoSchema = z.object({
   tarBytes: count.optional(),
 });
 
-export const proactiveInfoSchema = z.object({
+const proactiveBase = z.object({
   archivePath: requiredPath,
   kind: archiveKind,
   home: path,
   generation: z.enum(['legacy', 'modern']),
   version: name,
-  startScript: path,
-  windowsStartScript: path.optional(),
   bundledJre: z.object({ major: small, version: name, os: javaOs, arch: name }).optional(),
   unpackedBytes: count,
   entryCount: count,
   tarBytes: count.optional(),
 });
+
+/** Node distributions are made per OS: the POSIX start script, the Windows one, or both; never neither. */
+export const proactiveInfoSchema = z.union([
+  proactiveBase.extend({ startScript: path, windowsStartScript: path.optional() }),
+  proactiveBase.extend({ startScript: z.undefined().optional(), windowsStartScript: path }),
+]);
 
 export const imageFileInfoSchema = z.object({
   path: requiredPath,
