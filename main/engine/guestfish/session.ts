@@ -206,14 +206,14 @@ export class GuestfishSession {
     }, 5000).unref();
   }
 
-  /** Waits (30 s at most) until the appliance's processes are really gone. */
+  /** Waits (30 s at most) until the appliance's processes are really gone: close() only, the commit comes next. */
   private async applianceGone(): Promise<void> {
     for (let i = 0; i < 300 && this.appliancePids.some(isRunning); i++) await new Promise((r) => setTimeout(r, 100));
   }
 
-  async waitExit(): Promise<void> {
-    if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
-    await this.applianceGone();
+  waitExit(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((r) => this.exitWaiters.push(r));
   }
 
   private trace(done: Pending): void {
@@ -297,10 +297,12 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Alive and not a zombie (a killed process whose parent has not reaped it yet is gone for our purpose). */
 function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
