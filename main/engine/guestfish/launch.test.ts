@@ -25,18 +25,31 @@ while IFS= read -r line; do
 done
 `;
 
+
+/** Runs `body` with these environment variables set (undefined: unset), and puts them back after. */
+async function withEnv<T>(vars: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  apply(vars);
+  try {
+    return await body();
+  } finally {
+    apply(saved);
+  }
+}
+
 test('a KVM launch that never comes up is given up after its time limit: TCG is used, remembered and told once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gp-launch-'));
   writeFileSync(join(dir, 'guestfish'), FAKE);
   chmodSync(join(dir, 'guestfish'), 0o755);
   const log = join(dir, 'log');
   writeFileSync(log, '');
-  const saved = { path: process.env.PATH, lbs: process.env.LIBGUESTFS_BACKEND_SETTINGS, state: process.env.GUESTPREP_STATE_DIR, t: process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS };
-  process.env.PATH = `${dir}:${process.env.PATH}`;
-  delete process.env.LIBGUESTFS_BACKEND_SETTINGS;
-  process.env.GUESTPREP_STATE_DIR = join(dir, 'state');
-  process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS = '1500';
-  try {
+  await withEnv({ PATH: `${dir}:${process.env.PATH}`, LIBGUESTFS_BACKEND_SETTINGS: undefined, GUESTPREP_STATE_DIR: join(dir, 'state'), GUESTPREP_KVM_LAUNCH_TIMEOUT_MS: '1500' }, async () => {
     const notices: string[] = [];
     const stats = newLaunchStats();
     const t0 = Date.now();
@@ -53,12 +66,7 @@ test('a KVM launch that never comes up is given up after its time limit: TCG is 
     assert.equal(stats.failedAttempts, 1);
     assert.deepEqual(notices, [`${KVM_HUNG_REASON}.`]);
     assert.equal(JSON.parse(readFileSync(stateFile(), 'utf8')).hypervisor, 'tcg');
-  } finally {
-    for (const [k, v] of [['PATH', saved.path], ['LIBGUESTFS_BACKEND_SETTINGS', saved.lbs], ['GUESTPREP_STATE_DIR', saved.state], ['GUESTPREP_KVM_LAUNCH_TIMEOUT_MS', saved.t]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  });
 });
 
 function kvmUsable(): boolean {
@@ -76,20 +84,9 @@ test('settledHypervisor finds out once (the probe falls back from a hung KVM) an
   chmodSync(join(dir, 'guestfish'), 0o755);
   const log = join(dir, 'log');
   writeFileSync(log, '');
-  const saved = { path: process.env.PATH, lbs: process.env.LIBGUESTFS_BACKEND_SETTINGS, state: process.env.GUESTPREP_STATE_DIR, t: process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS, l: process.env.GP_FAKE_LOG };
-  process.env.PATH = `${dir}:${process.env.PATH}`;
-  delete process.env.LIBGUESTFS_BACKEND_SETTINGS;
-  process.env.GUESTPREP_STATE_DIR = join(dir, 'state');
-  process.env.GUESTPREP_KVM_LAUNCH_TIMEOUT_MS = '1500';
-  process.env.GP_FAKE_LOG = log;
-  try {
+  await withEnv({ PATH: `${dir}:${process.env.PATH}`, LIBGUESTFS_BACKEND_SETTINGS: undefined, GUESTPREP_STATE_DIR: join(dir, 'state'), GUESTPREP_KVM_LAUNCH_TIMEOUT_MS: '1500', GP_FAKE_LOG: log }, async () => {
     assert.equal(await settledHypervisor(), 'tcg');
     assert.equal(await settledHypervisor(), 'tcg');
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['kvm', 'tcg'], 'one probe, then the remembered verdict');
-  } finally {
-    for (const [k, v] of [['PATH', saved.path], ['LIBGUESTFS_BACKEND_SETTINGS', saved.lbs], ['GUESTPREP_STATE_DIR', saved.state], ['GUESTPREP_KVM_LAUNCH_TIMEOUT_MS', saved.t], ['GP_FAKE_LOG', saved.l]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  });
 });

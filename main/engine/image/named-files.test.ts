@@ -7,26 +7,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GuestprepError } from '../errors';
-import type { ErrorCode } from '../errors';
 import { exitCodeFor } from '../../cli/exit-codes';
 import { hasProtocolPrefix, isInside } from './named-files';
 import { precheckImage } from './precheck';
-import { makeImage, makeTempDir, patchFile, qemuImg, removeTempDir, sha256File } from './testing';
+import { rejectsWith, makeImage, makeTempDir, patchFile, qemuImg, removeTempDir, sha256File } from './testing';
 
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp, fix?: RegExp): Promise<GuestprepError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof GuestprepError, `expected ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  if (fix) assert.match(caught.fix, fix);
-  return caught;
-}
 
 let root: string;
 let n = 0;

@@ -2,25 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GuestprepError } from '../errors';
-import type { ErrorCode } from '../errors';
 import { precheckImage } from './precheck';
-import { isRoot, makeImage, makeTempDir, patchFile, qemuImg, qemuInfo, removeTempDir, seededBytes } from './testing';
+import { rejectsWith, isRoot, makeImage, makeTempDir, patchFile, qemuImg, qemuInfo, removeTempDir, seededBytes } from './testing';
 import { VDI_OFFSETS } from './vdi';
 
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp, fix?: RegExp): Promise<GuestprepError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof GuestprepError, `expected ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  if (fix) assert.match(caught.fix, fix);
-  return caught;
-}
 
 let dir: string;
 before(() => {

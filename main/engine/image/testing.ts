@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { strict as assert } from 'node:assert';
+import { GuestprepError, type ErrorCode } from '../errors';
 import type { ImageFormat } from '../types';
 
 export function makeTempDir(prefix = 'guestprep-image-'): string {
@@ -85,4 +87,19 @@ export function hasCommand(cmd: string): boolean {
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Awaits a promise that must fail with this error code (and message and fix, when given). */
+export async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp, fix?: RegExp): Promise<GuestprepError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof GuestprepError, `expected ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  if (message) assert.match(caught.message, message);
+  if (fix) assert.match(caught.fix, fix);
+  return caught;
 }
